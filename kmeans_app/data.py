@@ -1,0 +1,109 @@
+"""Generated datasets (scikit-learn's makers) and the Dataset every page works on."""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from sklearn import datasets as skd
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """What the pages cluster.
+
+    X : (n, d) float64 matrix actually clustered (after column choice / scaling).
+    feature_names : one name per column of X (user text: never render as HTML).
+    name : short title for the source (a generator's label or an uploaded file name).
+    note : one line on why K-means struggles here, or None.
+    key : stable string identifying the data, for caches and links.
+    generated : True for the built-in generators (their settings live in the URL).
+    frame : the parsed upload (rows kept after dropping missing values), or None.
+    """
+
+    X: np.ndarray
+    feature_names: tuple
+    name: str
+    note: str | None
+    key: str
+    generated: bool = True
+    frame: object = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Generator:
+    label: str
+    note: str | None
+    params: tuple  # names of the parameters it uses, from PARAM_SPECS
+
+
+# name -> (label, min, max, default, step)
+PARAM_SPECS = {
+    "n": ("Points", 20, 5000, 500, 10),
+    "centers": ("Centres", 1, 10, 4, 1),
+    "spread": ("Spread", 0.1, 5.0, 1.0, 0.1),
+    "noise": ("Noise", 0.0, 0.5, 0.06, 0.01),
+    "data_seed": ("Data seed", 0, 10_000, 0, 1),
+}
+
+GENERATORS = {
+    "blobs": Generator("Blobs", None, ("n", "centers", "spread", "data_seed")),
+    "moons": Generator(
+        "Two moons",
+        "K-means cuts space into convex cells around centres, so it cannot follow curved, interlocking shapes.",
+        ("n", "noise", "data_seed"),
+    ),
+    "circles": Generator(
+        "Circles",
+        "One ring inside another: no placement of centres splits them, because each cell is convex and the rings share a middle.",
+        ("n", "noise", "data_seed"),
+    ),
+    "anisotropic": Generator(
+        "Anisotropic blobs",
+        "Stretched clusters break K-means' assumption of round clusters: cells cut across the long axes.",
+        ("n", "centers", "data_seed"),
+    ),
+    "varied": Generator(
+        "Unequal variances",
+        "A wide cluster next to tight ones loses its edge points to them: K-means puts boundaries halfway between centres, whatever the spread.",
+        ("n", "data_seed"),
+    ),
+    "uneven": Generator("Uneven sizes", None, ("n", "data_seed")),
+    "uniform": Generator(
+        "Uniform noise",
+        "There is no structure here: K-means still returns k clusters, so check whether they mean anything.",
+        ("n", "data_seed"),
+    ),
+}
+
+
+def default_params(name):
+    return {p: PARAM_SPECS[p][3] for p in GENERATORS[name].params}
+
+
+def generate(name, params):
+    """Make dataset ``name`` with ``params`` (missing ones take their defaults)."""
+    if name not in GENERATORS:
+        raise ValueError(f"unknown dataset {name!r}")
+    p = default_params(name) | {k: v for k, v in params.items() if k in GENERATORS[name].params}
+    n, seed = int(p["n"]), int(p["data_seed"])
+    if name == "blobs":
+        X, _ = skd.make_blobs(n_samples=n, centers=int(p["centers"]),
+                              cluster_std=float(p["spread"]), random_state=seed)
+    elif name == "moons":
+        X, _ = skd.make_moons(n_samples=n, noise=float(p["noise"]), random_state=seed)
+    elif name == "circles":
+        X, _ = skd.make_circles(n_samples=n, noise=float(p["noise"]), factor=0.5, random_state=seed)
+    elif name == "anisotropic":
+        X, _ = skd.make_blobs(n_samples=n, centers=int(p["centers"]), random_state=seed)
+        X = X @ np.array([[0.6, -0.64], [-0.41, 0.85]])
+    elif name == "varied":
+        X, _ = skd.make_blobs(n_samples=n, centers=3, cluster_std=[1.0, 2.5, 0.5], random_state=seed)
+    elif name == "uneven":
+        sizes = [int(n * 0.7), int(n * 0.2)]
+        sizes.append(n - sum(sizes))
+        X, _ = skd.make_blobs(n_samples=sizes, centers=[[-4, -2], [3, 3], [4, -4]],
+                              cluster_std=[1.2, 0.8, 0.6], random_state=seed)
+    else:  # uniform
+        X = np.random.default_rng(seed).uniform(-5, 5, size=(n, 2))
+    key = name + ":" + ",".join(f"{k}={p[k]}" for k in sorted(p))
+    g = GENERATORS[name]
+    return Dataset(np.ascontiguousarray(X, dtype=np.float64), ("x1", "x2"), g.label, g.note, key)

@@ -1,0 +1,67 @@
+"""Session and URL state: the one place that knows the widget keys.
+
+Sidebar widgets are bound to the URL's query parameters (Streamlit's
+``bind="query-params"``), so a link reproduces a generated-data view:
+dataset, its parameters, k, init and seed. Uploaded data lives only in the
+session (``UPLOAD_KEY``) and is never put in a link.
+"""
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+from .data import GENERATORS, PARAM_SPECS, Dataset, default_params, generate
+
+UPLOAD_OPTION = "csv"
+DATASET_OPTIONS = tuple(GENERATORS) + (UPLOAD_OPTION,)
+INIT_OPTIONS = ("k-means++", "random", "pick")
+UPLOAD_KEY = "_uploaded_dataset"  # the last successfully parsed upload (a Dataset)
+DEFAULTS = {"dataset": "blobs", "k": 4, "init": "k-means++", "seed": 0}
+K_RANGE = (1, 20)
+SEED_RANGE = (0, 10_000)
+
+
+@dataclass(frozen=True)
+class Settings:
+    k: int
+    init: str  # "k-means++", "random" or "pick"
+    seed: int
+
+
+def settings():
+    """Current k, init and seed (defaults before the sidebar has run)."""
+    s = st.session_state
+    return Settings(int(s.get("k", DEFAULTS["k"])), s.get("init", DEFAULTS["init"]),
+                    int(s.get("seed", DEFAULTS["seed"])))
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _generated(name, params_items):
+    return generate(name, dict(params_items))
+
+
+def dataset_params(name):
+    """The generator's parameters as currently set in the sidebar."""
+    s = st.session_state
+    return {p: s.get(p, default) for p, default in default_params(name).items()}
+
+
+def current_dataset():
+    """The Dataset every page works on: a generated one, or the last good upload.
+
+    With the CSV source chosen but nothing uploaded yet, returns None.
+    """
+    name = st.session_state.get("dataset", DEFAULTS["dataset"])
+    if name == UPLOAD_OPTION:
+        return st.session_state.get(UPLOAD_KEY)
+    if name not in GENERATORS:
+        name = DEFAULTS["dataset"]
+    return _generated(name, tuple(sorted(dataset_params(name).items())))
+
+
+def set_uploaded(dataset: Dataset):
+    st.session_state[UPLOAD_KEY] = dataset
+
+
+__all__ = ["DATASET_OPTIONS", "INIT_OPTIONS", "PARAM_SPECS", "Settings", "current_dataset",
+           "dataset_params", "set_uploaded", "settings"]
