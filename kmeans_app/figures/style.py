@@ -49,3 +49,13 @@ def padded_box(P, pad=0.08):
     span = np.where(span < 1e-9 * np.maximum(np.abs(lo), 1), 1.0, span)
     lo, hi = lo - pad * span, hi + pad * span
     return float(lo[0]), float(hi[0]), float(lo[1]), float(hi[1])
+
+
+def plain(text):
+    """User text (file or column names, cells) made safe for Plotly titles, labels and hover.
+
+    Plotly interprets a small subset of HTML in text; escaping makes it literal.
+    """
+    import html
+
+    return html.escape(str(text), quote=True)

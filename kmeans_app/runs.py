@@ -1,0 +1,24 @@
+"""Cached K-means runs, so every page gets the identical run for (data, k, init, seed)."""
+
+import numpy as np
+import streamlit as st
+
+from kmeans_core import KMeans
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def fit_run(_X, data_key, k, init, seed, picked=None, max_iter=300, tol=1e-4):
+    """One K-means run (n_init=1) with the core, recorded step by step in ``history_``.
+
+    _X is not hashed (underscore): ``data_key`` identifies the data instead.
+    init is "k-means++" or "random"; with ``picked`` (a tuple of row indices)
+    those rows are the starting centres. The returned model is shared between
+    sessions: treat it as read-only.
+    """
+    start = _X[list(picked)] if picked else init
+    return KMeans(k, init=start, n_init=1, random_state=seed, max_iter=max_iter, tol=tol).fit(_X)
+
+
+def initial_centers(model):
+    """The centres a run started from (its init record)."""
+    return np.asarray(model.history_[0].centers)
