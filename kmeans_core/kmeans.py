@@ -1,14 +1,23 @@
 """The KMeans estimator: validation, restarts, and the recorded history of a run."""
 
-import numbers
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ._validation import check_data, check_n_clusters, check_random_state, check_sample_weight
-from .lloyd import assign, inertia, update
-from .seeding import _kmeans_plusplus, random_init
+from ._validation import (
+    check_centers,
+    check_data,
+    check_n_clusters,
+    check_positive_int,
+    check_random_state,
+    check_sample_weight,
+    check_tol,
+)
+from .lloyd import _Engine, _frame, _squared_distances, assign
+from .seeding import _kmeans_plusplus, _random_init
+
+RECORD_LABELS_UP_TO = 50_000  # record="auto" keeps labels in history_ up to this many rows
 
 
 @dataclass(frozen=True)
@@ -19,8 +28,14 @@ class Step:
     iteration : 0 for the init, then 1, 2, ... (an assign and the update after it share it).
     centers : (k, d) centres after this half-step.
     labels : (n,) labels after this half-step; None before the first assignment,
-        or when labels are not recorded (large data).
+        or when labels are not recorded (large data). Stored in the smallest
+        unsigned integer type that holds k - 1, read-only, and shared between
+        consecutive steps when they are equal.
     inertia : objective after this half-step (None for the init: nothing is assigned yet).
+        For an update it is the objective of the new centres with the labels they
+        were computed from (relocations included). It never rises from one
+        half-step to the next; where rounding would show a rise of a few ulps,
+        the previous value is kept.
     n_changed : assign: how many points switched cluster (all of them on the first one).
     shift : update: (k,) distance each centre moved.
     relocated : update: ((cluster, point_index), ...) for empty clusters moved to a far point.
@@ -36,6 +51,11 @@ class Step:
     relocated: tuple = ()
 
 
+def _frozen(array):
+    array.flags.writeable = False
+    return array
+
+
 def _tolerance(X, tol):
     """tol is relative to the data's scale: scikit-learn multiplies by the mean feature variance."""
     if tol == 0:
@@ -43,65 +63,111 @@ def _tolerance(X, tol):
     return float(np.mean(np.var(X, axis=0)) * tol)
 
 
-def _relocate_empty(X, labels, min_sq, sums, counts, w):
-    """Move each empty cluster onto one of the points farthest from its centre."""
-    empty = np.flatnonzero(counts == 0)
-    if len(empty) == 0:
-        return ()
-    far = np.argsort(min_sq)[::-1][: len(empty)]
-    moved = []
-    for cluster, point in zip(empty, far):
-        old = labels[point]
-        sums[old] -= X[point] * w[point]
-        counts[old] -= w[point]
-        sums[cluster] = X[point] * w[point]
-        counts[cluster] = w[point]
-        moved.append((int(cluster), int(point)))
-    return tuple(moved)
+def _run_lloyd(engine, centers, max_iter, tol, record_labels, start=None):
+    """Lloyd's algorithm on a prepared engine, with scikit-learn's stopping rules.
+
+    ``centers`` and ``tol`` are in engine units. Each iteration is an E step
+    then an M step; the run stops when the labels repeat ("strict convergence"),
+    when the centres moved less than tol in total (sum of squared shifts), or
+    after max_iter. In the last two cases one more E step makes the labels
+    match the final centres. Returns (centers, labels, inertia, n_iter, history)
+    with centres and inertia in engine units, history in original units
+    (``start``: the starting centres exactly as the caller gave them, for the init record).
+    """
+    n, k = engine.n, len(centers)
+    label_dtype = np.min_scalar_type(k - 1)
+    labels = np.empty(n, dtype=np.intp)
+    old_labels = np.empty(n, dtype=np.intp)
+    original = _frozen(engine.to_original(centers) if start is None else np.array(start))
+    history = [Step("init", 0, original, None, None)]
+    recorded = None  # labels of the last recorded E step (shared with the update if unchanged)
+    last = np.inf  # last recorded inertia, engine units
+    relocated = ()
+    strict = False
+    n_iter = 0
+    for it in range(1, max_iter + 1):
+        n_iter = it
+        if it > 1:
+            labels, old_labels = old_labels, labels  # keep the previous E step's labels to compare
+        value, n_changed = engine.assign(centers, labels, None if it == 1 else old_labels)
+        last = min(value, last)
+        if record_labels:
+            recorded = _frozen(labels.astype(label_dtype))
+        history.append(Step("assign", it, original, recorded, engine.sq_to_original(last),
+                            n_changed=n_changed))
+        if it > 1 and n_changed == 0:
+            strict = True
+            if not relocated:
+                # Same labels give bit-for-bit the same means: the M step would change nothing.
+                break
+        new, relocated, gain = engine.update(labels, centers)
+        last = max(last - gain, 0.0)
+        shift = np.sqrt(np.einsum("ij,ij->i", (new - centers).astype(np.float64),
+                                  (new - centers).astype(np.float64)))
+        centers = new
+        original = _frozen(engine.to_original(centers))
+        step_labels = recorded
+        if record_labels and relocated:
+            step_labels = recorded.copy()
+            for cluster, point in relocated:
+                step_labels[point] = cluster
+            step_labels = _frozen(step_labels)
+        history.append(Step("update", it, original, step_labels, engine.sq_to_original(last),
+                            shift=_frozen(engine.length_to_original(shift)), relocated=relocated))
+        if strict or float(shift @ shift) <= tol:
+            break
+    if not strict:
+        # Re-run the E step so that the labels match the final centres.
+        old_labels, labels = labels, old_labels
+        value, n_changed = engine.assign(centers, labels, old_labels)
+        last = min(value, last)
+        if record_labels:
+            recorded = _frozen(labels.astype(label_dtype))
+        history.append(Step("assign", n_iter + 1, original, recorded, engine.sq_to_original(last),
+                            n_changed=n_changed))
+    # The reported objective is computed from the differences directly, like scikit-learn's.
+    final = min(engine.objective(centers, labels), last)
+    history[-1] = replace(history[-1], inertia=engine.sq_to_original(final))
+    return centers, labels, final, n_iter, history
 
 
 def lloyd(X, centers, *, max_iter=300, tol=0.0, sample_weight=None, record_labels=True):
-    """Run Lloyd's algorithm from ``centers`` (assumes valid input).
+    """Run Lloyd's algorithm from ``centers``.
 
-    Returns (centers, labels, inertia, n_iter, history).
+    Parameters
+    ----------
+    X : array-like (n, d)
+    centers : array-like (k, d), the starting centres
+    max_iter : int
+    tol : float, absolute: stop when the sum of squared centre shifts is <= tol
+        (KMeans passes tol times the mean feature variance, as scikit-learn does).
+    sample_weight : array-like (n,), optional
+    record_labels : keep the labels of every half-step in the history
+
+    Returns
+    -------
+    (centers, labels, inertia, n_iter, history)
     """
-    n, k = X.shape[0], centers.shape[0]
-    w = np.ones(n, dtype=X.dtype) if sample_weight is None else sample_weight
-    centers = centers.astype(X.dtype, copy=True)
-    history = [Step("init", 0, centers.copy(), None, None)]
-    labels = None
-    n_iter = 0
-    for it in range(1, max_iter + 1):
-        new_labels, min_sq = assign(X, centers)
-        n_changed = n if labels is None else int(np.count_nonzero(new_labels != labels))
-        labels = new_labels
-        history.append(
-            Step("assign", it, centers.copy(), labels.copy() if record_labels else None,
-                 float(min_sq @ w), n_changed=n_changed)
-        )
-        n_iter = it
-        if n_changed == 0 and it > 1:
-            return centers, labels, float(min_sq @ w), it, history
-        sums, counts = update(X, labels, k, w)
-        moved = _relocate_empty(X, labels, min_sq, sums, counts, w)
-        new_centers = sums / counts[:, None]
-        shift = np.sqrt(((new_centers - centers) ** 2).sum(axis=1))
-        centers = new_centers
-        step_labels = labels.copy()
-        for cluster, point in moved:
-            step_labels[point] = cluster
-        history.append(
-            Step("update", it, centers.copy(), step_labels if record_labels else None,
-                 inertia(X, centers, step_labels, w), shift=shift, relocated=moved)
-        )
-        if float((shift**2).sum()) <= tol:
-            break
-    labels, min_sq = assign(X, centers)
-    final = float(min_sq @ w)
-    history.append(Step("assign", n_iter + 1, centers.copy(), labels.copy() if record_labels else None,
-                        final, n_changed=int(np.count_nonzero(labels != history[-1].labels))
-                        if record_labels else 0))
-    return centers, labels, final, n_iter, history
+    X = check_data(X)
+    centers = check_data(centers, name="centers")
+    check_n_clusters(len(centers), X.shape[0])
+    centers = check_centers(centers, len(centers), X.shape[1], X.dtype, name="centers")
+    w = check_sample_weight(sample_weight, X.shape[0], X.dtype)
+    max_iter = check_positive_int(max_iter, "max_iter")
+    tol = check_tol(tol)
+    engine = _Engine(X, w, extra=(centers,))
+    with engine.threads(len(centers)):
+        c, labels, value, n_iter, history = _run_lloyd(
+            engine, engine.to_engine(centers), max_iter, tol * 4.0**engine.exponent, record_labels,
+            start=centers)
+    return (engine.to_original(c), labels.astype(np.int32), engine.sq_to_original(value), n_iter,
+            history)
+
+
+def _same_partition(a, b):
+    """True if two labelings are the same clustering up to renaming the clusters."""
+    pairs = np.unique(np.stack([a, b]), axis=1)
+    return pairs.shape[1] == len(np.unique(a)) == len(np.unique(b))
 
 
 class KMeans:
@@ -111,13 +177,31 @@ class KMeans:
     ----------
     n_clusters : int, default 8
     init : "k-means++", "random" or array of shape (n_clusters, n_features)
+        "random" picks n_clusters distinct rows (weighted by sample_weight).
     n_init : "auto" or int. "auto" is 1 for k-means++ or an array, 10 for random.
+        The run with the lowest inertia wins.
     max_iter : int, default 300
-    tol : float, relative to the mean per-feature variance of X.
+    tol : float, relative to the mean per-feature variance of X: a run stops when
+        the sum of squared centre shifts is at most tol * mean(var(X, axis=0)).
     random_state : None, int or numpy Generator.
     record : "auto", "full" or "centers". What ``history_`` keeps per half-step:
         "full" stores labels too, "centers" stores only centres and inertia
         (cheap for large n); "auto" picks "full" up to 50,000 samples.
+
+    Attributes
+    ----------
+    cluster_centers_ : (k, d) ndarray
+    labels_ : (n,) int32 ndarray
+    inertia_ : float, sum of (weighted) squared distances to the nearest centre
+    n_iter_ : int, iterations of the winning run (as scikit-learn counts them)
+    history_ : list of Step, the winning run's init, E and M half-steps
+    n_features_in_ : int
+
+    Notes
+    -----
+    Very large or tiny values are rescaled internally by a power of two (exact),
+    so centres and labels stay right; if the inertia itself exceeds the float64
+    range it is reported as inf with a RuntimeWarning.
     """
 
     def __init__(self, n_clusters=8, *, init="k-means++", n_init="auto", max_iter=300,
@@ -130,55 +214,84 @@ class KMeans:
         self.random_state = random_state
         self.record = record
 
-    def fit(self, X, sample_weight=None):
-        X = check_data(X)
+    def _check_params(self, X):
         k = check_n_clusters(self.n_clusters, X.shape[0])
-        w = check_sample_weight(sample_weight, X.shape[0], X.dtype)
-        rng = check_random_state(self.random_state)
         init = self.init
         if isinstance(init, str):
             if init not in ("k-means++", "random"):
                 raise ValueError(f"init must be 'k-means++', 'random' or an array; got {init!r}")
         else:
-            init = check_data(init, name="init").astype(X.dtype)
-            if init.shape != (k, X.shape[1]):
-                raise ValueError(
-                    f"init has shape {init.shape}; expected ({k}, {X.shape[1]})"
-                )
-        n_init = self.n_init
-        if n_init == "auto":
+            init = check_centers(init, k, X.shape[1], X.dtype)
+        if isinstance(self.n_init, str) and self.n_init == "auto":
             n_init = 10 if isinstance(init, str) and init == "random" else 1
-        if not isinstance(n_init, numbers.Integral) or n_init < 1:
+        elif isinstance(self.n_init, str):
             raise ValueError(f"n_init must be 'auto' or a positive integer; got {self.n_init!r}")
-        if not isinstance(self.max_iter, numbers.Integral) or self.max_iter < 1:
-            raise ValueError(f"max_iter must be a positive integer; got {self.max_iter!r}")
-        if not np.isfinite(self.tol) or self.tol < 0:
-            raise ValueError(f"tol must be a non-negative number; got {self.tol!r}")
-        if self.record not in ("auto", "full", "centers"):
-            raise ValueError("record must be 'auto', 'full' or 'centers'")
-        record_labels = self.record == "full" or (self.record == "auto" and X.shape[0] <= 50_000)
+        else:
+            n_init = check_positive_int(self.n_init, "n_init")
+        if not isinstance(init, str) and n_init != 1:
+            warnings.warn(f"init is an array of centres: running once instead of n_init={n_init}",
+                          RuntimeWarning, stacklevel=3)
+            n_init = 1
+        max_iter = check_positive_int(self.max_iter, "max_iter")
+        tol = check_tol(self.tol)
+        if not isinstance(self.record, str) or self.record not in ("auto", "full", "centers"):
+            raise ValueError(f"record must be 'auto', 'full' or 'centers'; got {self.record!r}")
+        return k, init, n_init, max_iter, tol
 
-        n_distinct = len(np.unique(X, axis=0)) if X.shape[0] <= 200_000 else X.shape[0]
-        if n_distinct < k:
-            warnings.warn(
-                f"Only {n_distinct} distinct points for n_clusters={k}; some clusters will coincide.",
-                RuntimeWarning, stacklevel=2,
-            )
-        tol = _tolerance(X, self.tol)
+    def fit(self, X, sample_weight=None):
+        """Compute the clustering.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features); never modified
+        sample_weight : array-like of shape (n_samples,), optional
+
+        Returns
+        -------
+        self
+        """
+        X = check_data(X)
+        k, init, n_init, max_iter, tol = self._check_params(X)
+        w = check_sample_weight(sample_weight, X.shape[0], X.dtype)
+        rng = check_random_state(self.random_state)
+        record_labels = self.record == "full" or (
+            self.record == "auto" and X.shape[0] <= RECORD_LABELS_UP_TO)
+
+        engine = _Engine(X, w, extra=() if isinstance(init, str) else (init,))
+        # tol is relative to the variance, which scales by 4**exponent with the data.
+        tol = _tolerance(X, tol) if engine.exponent == 0 else _tolerance(engine.Xc, tol)
         best = None
-        for _ in range(n_init):
-            if isinstance(init, str) and init == "k-means++":
-                centers, _ = _kmeans_plusplus(X, k, rng, 2 + int(np.log(k)), w)
-            elif isinstance(init, str):
-                centers, _ = random_init(X, k, rng)
-            else:
-                centers = init
-            result = lloyd(X, centers, max_iter=self.max_iter, tol=tol, sample_weight=w,
-                           record_labels=record_labels)
-            if best is None or result[2] < best[2]:
-                best = result
-        self.cluster_centers_, self.labels_, self.inertia_, self.n_iter_, self.history_ = best
+        with engine.threads(k):
+            for _ in range(n_init):
+                if isinstance(init, str):
+                    if init == "k-means++":
+                        rows = _kmeans_plusplus(engine, k, rng, 2 + int(np.log(k)))
+                    else:
+                        rows = _random_init(X.shape[0], k, rng, engine.w64)
+                    start, original = engine.Xc[rows], X[rows]
+                else:
+                    start, original = engine.to_engine(init), init
+                run = _run_lloyd(engine, start, max_iter, tol, record_labels, start=original)
+                # Like scikit-learn: a lower inertia replaces the best run unless it is the
+                # same clustering (a rounding-level difference with permuted labels).
+                if best is None or (run[2] < best[2] and not _same_partition(run[1], best[1])):
+                    best = run
+        centers, labels, value, n_iter, history = best
+        self.cluster_centers_ = engine.to_original(centers)
+        self.labels_ = labels.astype(np.int32)
+        self.inertia_ = engine.sq_to_original(value)
+        self.n_iter_ = n_iter
+        self.history_ = history
         self.n_features_in_ = X.shape[1]
+        if not np.isfinite(self.inertia_):
+            warnings.warn("inertia_ exceeds the float64 range and is reported as inf; "
+                          "centres and labels are exact (computed on rescaled data)",
+                          RuntimeWarning, stacklevel=2)
+        n_found = np.count_nonzero(np.bincount(self.labels_, minlength=k))
+        if n_found < k:
+            warnings.warn(f"Only {n_found} distinct clusters found for n_clusters={k}: "
+                          "X probably has fewer distinct points than clusters (duplicates).",
+                          RuntimeWarning, stacklevel=2)
         return self
 
     def _check_fitted_input(self, X):
@@ -192,19 +305,29 @@ class KMeans:
         return X
 
     def predict(self, X):
+        """Index of the nearest centre for each row of X (int32)."""
         X = self._check_fitted_input(X)
-        return assign(X, self.cluster_centers_.astype(X.dtype))[0]
+        return assign(X, self.cluster_centers_)[0].astype(np.int32)
 
     def fit_predict(self, X, sample_weight=None):
+        """fit, then return labels_."""
         return self.fit(X, sample_weight).labels_
 
     def transform(self, X):
+        """Distances from each row to every centre, (n, k), a block of rows at a time."""
         X = self._check_fitted_input(X)
-        diff = X[:, None, :] - self.cluster_centers_[None, :, :]
-        return np.sqrt((diff**2).sum(axis=2))
+        centers = self.cluster_centers_.astype(X.dtype, copy=False)
+        out = np.empty((X.shape[0], len(centers)), dtype=X.dtype)
+        origin, exponent = _frame(X, centers)
+        for rows, D in _squared_distances(X, centers, origin, exponent):
+            np.sqrt(np.maximum(D, 0.0, out=D), out=D)
+            out[rows] = np.ldexp(D, -exponent)
+        return out
 
     def score(self, X, sample_weight=None):
+        """Opposite of the (weighted) inertia of X with the fitted centres."""
         X = self._check_fitted_input(X)
-        w = check_sample_weight(sample_weight, X.shape[0], X.dtype)
-        _, min_sq = assign(X, self.cluster_centers_.astype(X.dtype))
-        return -float(min_sq @ w)
+        w = check_sample_weight(sample_weight, X.shape[0], np.float64)
+        _, min_sq = assign(X, self.cluster_centers_)
+        with np.errstate(over="ignore"):
+            return -float(min_sq.astype(np.float64) @ w)

@@ -6,42 +6,102 @@ With X (n, d) and centres M (k, d):
     y = rowwise_argmin(D)                  E step
     M = Z^T X / Z^T 1                      M step, Z = one_hot(y)
 
-The functions below compute exactly that, but a chunk of rows at a time so
-that no (n, k) matrix and no one-hot Z is ever held in memory.
+``assign``, ``update`` and ``inertia`` below compute exactly that, a block of
+rows at a time, so no (n, k) matrix and no one-hot Z is ever held in memory.
+They are the readable versions, used for new data (predict, score) and shown
+to learners. ``KMeans.fit`` runs the same math through ``_Engine`` at the
+bottom of this file, which prepares the data once per fit and reuses buffers
+and both CPU cores; its tricks are each explained where they are used.
 """
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 
 import numpy as np
 
-CHUNK_ROWS = 4096
+from ._validation import check_data, check_labels, check_sample_weight, scale_exponent
+
+BLOCK_BYTES = 2 * 2**20  # an (rows, k) block of distances stays around 2 MiB: it fits in cache
+
+
+def _row_chunks(n_rows, n_centers, itemsize=8):
+    """Slices of about BLOCK_BYTES / (k * itemsize) rows covering range(n_rows)."""
+    step = max(256, BLOCK_BYTES // (itemsize * max(n_centers, 1)))
+    return [slice(start, min(start + step, n_rows)) for start in range(0, n_rows, step)]
+
+
+def _frame(X, centers):
+    """Origin and power-of-two exponent that keep the expanded formula accurate and finite.
+
+    Moving the origin to the centres' mean changes no distance, but keeps
+    ||x||^2 and 2 x.m from being huge, nearly equal numbers that cancel; the
+    power of two (usually 2**0) keeps squares of very large or tiny values in range.
+    """
+    origin = centers.mean(axis=0)
+    return origin, scale_exponent(X.dtype, X, centers)
+
+
+def _squared_distances(X, centers, origin, exponent):
+    """Yield (rows, D) with D = ||x||^2 - 2 X M^T + ||m||^2 for a block of rows.
+
+    D is in the rescaled units ``(x - origin) * 2**exponent``; multiply by
+    ``2**(-2 * exponent)`` for the original ones.
+    """
+    M = np.ldexp(centers - origin, exponent)
+    m_sq = np.einsum("ij,ij->i", M, M)  # ||m||^2 for every centre, (k,)
+    for rows in _row_chunks(len(X), len(M), X.itemsize):
+        x = np.ldexp(X[rows] - origin, exponent)
+        x_sq = np.einsum("ij,ij->i", x, x)  # ||x||^2 for every row of the block
+        yield rows, x_sq[:, None] - 2.0 * (x @ M.T) + m_sq
+
+
+def _check_X_centers(X, centers):
+    X = check_data(X)
+    centers = check_data(centers, name="centers").astype(X.dtype, copy=False)
+    if centers.shape[1] != X.shape[1]:
+        raise ValueError(
+            f"centers have {centers.shape[1]} features but X has {X.shape[1]}"
+        )
+    return X, centers
 
 
 def assign(X, centers):
     """E step: index of the nearest centre for every row, and its squared distance.
 
+    y_i = argmin_j ||x_i - m_j||^2, computed as rowwise_argmin(||x||^2 - 2 X M^T + ||m||^2).
+    Ties go to the lowest centre index.
+
+    Parameters
+    ----------
+    X : array-like of shape (n, d)
+    centers : array-like of shape (k, d)
+
     Returns
     -------
     labels : ndarray of shape (n,), int
-    min_sq_dist : ndarray of shape (n,)
+    min_sq_dist : ndarray of shape (n,), squared distance to the nearest centre
     """
-    n = X.shape[0]
-    labels = np.empty(n, dtype=np.intp)
-    min_sq = np.empty(n, dtype=X.dtype)
-    center_sq = np.einsum("ij,ij->i", centers, centers)  # ||m||^2, (k,)
-    for start in range(0, n, CHUNK_ROWS):
-        rows = X[start : start + CHUNK_ROWS]
-        # ||x||^2 is the same for every centre, so argmin needs only -2 X M^T + ||m||^2.
-        partial = center_sq - 2.0 * (rows @ centers.T)
-        y = partial.argmin(axis=1)
-        labels[start : start + len(rows)] = y
-        x_sq = np.einsum("ij,ij->i", rows, rows)
-        min_sq[start : start + len(rows)] = np.maximum(
-            partial[np.arange(len(rows)), y] + x_sq, 0.0
-        )
-    return labels, min_sq
+    X, centers = _check_X_centers(X, centers)
+    origin, exponent = _frame(X, centers)
+    labels = np.empty(len(X), dtype=np.intp)
+    min_sq = np.empty(len(X), dtype=X.dtype)
+    for rows, D in _squared_distances(X, centers, origin, exponent):
+        labels[rows] = D.argmin(axis=1)  # y = rowwise_argmin(D)
+        min_sq[rows] = D[np.arange(len(D)), labels[rows]]
+    # Rounding can leave a tiny negative value for a point sitting on its centre.
+    return labels, np.ldexp(np.maximum(min_sq, 0.0), -2 * exponent)
 
 
 def update(X, labels, n_clusters, sample_weight=None):
-    """M step: each centre becomes the (weighted) mean of its points, M = Z^T X / Z^T 1.
+    """M step: sums and weights per cluster, so that M = Z^T X / Z^T 1.
+
+    Parameters
+    ----------
+    X : array-like of shape (n, d)
+    labels : array-like of shape (n,), integers in [0, n_clusters)
+    n_clusters : int
+    sample_weight : array-like of shape (n,), optional
 
     Returns
     -------
@@ -50,21 +110,325 @@ def update(X, labels, n_clusters, sample_weight=None):
     Centres are ``sums / counts[:, None]`` where ``counts > 0``; the caller
     decides what to do with empty clusters.
     """
-    w = np.ones(X.shape[0], dtype=X.dtype) if sample_weight is None else sample_weight
-    counts = np.bincount(labels, weights=w, minlength=n_clusters).astype(X.dtype)
-    sums = np.empty((n_clusters, X.shape[1]), dtype=X.dtype)
+    X = check_data(X)
+    labels = check_labels(labels, len(X), n_clusters)
+    w = check_sample_weight(sample_weight, len(X), np.float64)
+    # Z^T 1 and Z^T X without building Z: bincount adds each row's weight
+    # (or one coordinate of it) into the bin of its cluster.
+    counts = np.bincount(labels, weights=w, minlength=n_clusters)
+    sums = np.empty((n_clusters, X.shape[1]))
     for j in range(X.shape[1]):
         sums[:, j] = np.bincount(labels, weights=X[:, j] * w, minlength=n_clusters)
-    return sums, counts
+    if not np.isfinite(sums).all():
+        raise ValueError("the cluster sums Z^T X overflow float64; rescale X (KMeans does this itself)")
+    return sums.astype(X.dtype, copy=False), counts.astype(X.dtype, copy=False)
 
 
 def inertia(X, centers, labels, sample_weight=None):
-    """Sum of (weighted) squared distances from each point to the centre of its cluster."""
+    """Sum of (weighted) squared distances from each point to the centre of its cluster.
+
+    J = sum_i w_i ||x_i - m_{y_i}||^2, computed from the differences directly
+    (not the expanded formula) because this is the number that gets reported.
+    """
+    X, centers = _check_X_centers(X, centers)
+    labels = check_labels(labels, len(X), len(centers))
+    w = check_sample_weight(sample_weight, len(X), np.float64)
+    origin, exponent = _frame(X, centers)
+    M = np.ldexp(centers - origin, exponent)
     total = 0.0
-    for start in range(0, X.shape[0], CHUNK_ROWS):
-        diff = X[start : start + CHUNK_ROWS] - centers[labels[start : start + CHUNK_ROWS]]
-        sq = np.einsum("ij,ij->i", diff, diff)
-        if sample_weight is not None:
-            sq = sq * sample_weight[start : start + CHUNK_ROWS]
-        total += float(sq.sum())
-    return total
+    for rows in _row_chunks(len(X), 1, X.itemsize):
+        diff = np.ldexp(X[rows] - origin, exponent) - M[labels[rows]]
+        total += float(np.einsum("ij,ij->i", diff, diff) @ w[rows])
+    return float(np.ldexp(total, -2 * exponent))
+
+
+# ---------------------------------------------------------------------------
+# The fast engine used by KMeans.fit and kmeans_plusplus. Same math as above.
+# ---------------------------------------------------------------------------
+
+try:  # optional: pins BLAS to one thread while our own two workers run
+    from threadpoolctl import ThreadpoolController
+except ImportError:  # the core works without it, on one thread
+    ThreadpoolController = None
+
+_PARALLEL_WORK = 2**21  # below ~n*k*d of 2M flops per pass, threads cost more than they save
+_pool = None
+_controller = None
+
+
+def _n_workers():
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(2, cores)) if ThreadpoolController is not None else 1
+
+
+def _get_pool():
+    global _pool, _controller
+    if _pool is None:
+        _controller = ThreadpoolController()
+        _pool = ThreadPoolExecutor(max_workers=_n_workers(), thread_name_prefix="kmeans_core")
+    return _pool
+
+
+class _Engine:
+    """X prepared once per fit: rescaled, centred, with a column of ones, plus buffers.
+
+    All arrays inside are in the engine's units ``(X * 2**exponent) - mean``;
+    ``to_original`` and ``sq_to_original`` convert results back.
+
+    Parameters
+    ----------
+    X : validated float array (n, d), not modified.
+    sample_weight : validated weights (n,).
+    extra : arrays (e.g. initial centres) that must also fit the rescaling.
+    """
+
+    def __init__(self, X, sample_weight, extra=()):
+        n, d = X.shape
+        self.n, self.d, self.dtype = n, d, X.dtype
+        self.exponent = scale_exponent(X.dtype, X, *extra)
+        # [x, 1] rows: one matmul with [-2 M^T ; ||m||^2] gives -2 x.m + ||m||^2
+        # without a separate pass to add ||m||^2 to every row of the block.
+        self.Xa = np.empty((n, d + 1), dtype=X.dtype)
+        Xc = self.Xa[:, :d]
+        np.ldexp(X, self.exponent, out=Xc)
+        # Centring first (as scikit-learn does) keeps ||x||^2 - 2 x.m + ||m||^2
+        # from cancelling catastrophically when the data sits far from the origin.
+        self.mean = Xc.mean(axis=0)
+        Xc -= self.mean
+        self.Xa[:, d] = 1.0
+        self.Xc = Xc
+        self.x_sq = np.einsum("ij,ij->i", Xc, Xc)
+        # Weights rescaled by a power of two too, so w * x cannot overflow.
+        w = sample_weight
+        self.w_exponent = scale_exponent(np.float32, w) if w.max() > 2.0**40 or w.max() < 2.0**-40 else 0
+        self.w = np.ldexp(w, self.w_exponent).astype(X.dtype)
+        self.unit_weights = bool((sample_weight == 1).all())
+        self.w64 = self.w.astype(np.float64)
+        self._XwT = None
+        self._chunks = {}
+        self._states = {}
+
+    # -- units ---------------------------------------------------------------
+    def to_engine(self, centers):
+        return (np.ldexp(centers, self.exponent) - self.mean).astype(self.dtype)
+
+    def to_original(self, centers):
+        return np.ldexp(np.asarray(centers, dtype=np.float64) + self.mean, -self.exponent).astype(self.dtype)
+
+    def sq_to_original(self, value):
+        """Convert a (weighted) sum of squares back; may be inf if it exceeds float64."""
+        with np.errstate(over="ignore"):
+            return float(np.ldexp(value, -2 * self.exponent - self.w_exponent))
+
+    def length_to_original(self, value):
+        return np.ldexp(value, -self.exponent)
+
+    # -- parallel plumbing -----------------------------------------------------
+    def chunks(self, k, min_parts=1):
+        key = (k, min_parts)
+        if key not in self._chunks:
+            rows = max(256, BLOCK_BYTES // (self.dtype.itemsize * k))
+            rows = min(rows, -(-self.n // min_parts))
+            self._chunks[key] = [(s, min(s + rows, self.n)) for s in range(0, self.n, rows)]
+        return self._chunks[key]
+
+    def parallel(self, k):
+        return _n_workers() > 1 and self.n * k * (self.d + 1) >= _PARALLEL_WORK and self.n >= 4096
+
+    def run(self, k, task, per_worker_state):
+        """Run ``task(state, start, stop)`` over the row chunks; return results in chunk order.
+
+        Two workers each own a contiguous half of the chunks; BLAS is pinned to one
+        thread meanwhile, because two single-threaded matmuls on separate halves
+        beat one two-threaded matmul per small block.
+        """
+        def state(worker):
+            # Buffers live as long as the engine: no fresh 2 MiB pages every iteration.
+            key = (per_worker_state.__qualname__, k, worker)
+            if key not in self._states:
+                self._states[key] = per_worker_state()
+            return self._states[key]
+
+        if not self.parallel(k):
+            st = state(0)
+            return [task(st, s, e) for s, e in self.chunks(k)]
+        chunks = self.chunks(k, min_parts=2)
+        half = (len(chunks) + 1) // 2
+
+        def work(worker, part):
+            st = state(worker)
+            return [task(st, s, e) for s, e in part]
+
+        other = _get_pool().submit(work, 1, chunks[half:])
+        mine = work(0, chunks[:half])  # the calling thread does the first half itself
+        return mine + other.result()
+
+    @contextmanager
+    def threads(self, k):
+        """Pin BLAS to one thread while the two workers run (no-op on the serial path)."""
+        if not self.parallel(k):
+            yield
+            return
+        _get_pool()
+        with _controller.limit(limits=1, user_api="blas"):
+            yield
+
+    # -- E step ------------------------------------------------------------------
+    def assign(self, centers, labels, old_labels=None):
+        """Fill ``labels`` (intp, (n,)) with the nearest centre of each row.
+
+        Returns (inertia in engine units, number of labels that differ from old_labels).
+        """
+        k, d = centers.shape
+        B = np.empty((d + 1, k), dtype=self.dtype)
+        B[:d] = -2.0 * centers.T
+        B[d] = np.einsum("ij,ij->i", centers, centers)
+
+        def state():
+            rows = self.chunks(k)[0][1]
+            return np.empty((rows, k), dtype=self.dtype), np.arange(rows) * k, np.empty(rows, self.dtype)
+
+        def task(st, s, e):
+            buf, offsets, near = st
+            m = e - s
+            block = buf[:m]
+            np.matmul(self.Xa[s:e], B, out=block)
+            lab = labels[s:e]
+            np.argmin(block, axis=1, out=lab)  # ties go to the lowest index, as in scikit-learn
+            # the chosen entry of each row, picked from the flat block by offset + label
+            np.take(block.reshape(-1), offsets[:m] + lab, out=near[:m])
+            near_m = near[:m]
+            near_m += self.x_sq[s:e]
+            np.maximum(near_m, 0.0, out=near_m)
+            part = float(near_m.sum(dtype=np.float64)) if self.unit_weights else float(
+                near_m.astype(np.float64) @ self.w64[s:e])
+            changed = m if old_labels is None else int(np.count_nonzero(lab != old_labels[s:e]))
+            return part, changed
+
+        results = self.run(k, task, state)
+        return sum(r[0] for r in results), sum(r[1] for r in results)
+
+    # -- M step ------------------------------------------------------------------
+    @property
+    def XwT(self):
+        """(d, n) weighted, transposed copy: each feature contiguous, ready for bincount."""
+        if self._XwT is None:
+            Xw = self.Xc if self.unit_weights else self.Xc * self.w[:, None]
+            self._XwT = np.ascontiguousarray(Xw.T)
+        return self._XwT
+
+    def cluster_sums(self, labels, k):
+        """Z^T X and Z^T 1 (weighted) in float64, by bincount per feature (no one-hot, no add.at)."""
+        weights = None if self.unit_weights else self.w64
+        counts = np.bincount(labels, weights=weights, minlength=k).astype(np.float64)
+        sums = np.empty((k, self.d))
+        XwT = self.XwT
+
+        def task(_, j0, j1):
+            for j in range(j0, j1):
+                sums[:, j] = np.bincount(labels, weights=XwT[j], minlength=k)
+
+        if self.parallel(k) and self.d > 1:  # features split between the two workers
+            half = self.d // 2
+            pool = _get_pool()
+            other = pool.submit(task, None, half, self.d)
+            task(None, 0, half)
+            other.result()
+        else:
+            task(None, 0, self.d)
+        return sums, counts
+
+    def distances_to_own_center(self, centers, labels):
+        """||x_i - m_{y_i}||^2 from the differences directly (accurate; used for relocation)."""
+        out = np.empty(self.n, dtype=self.dtype)
+        for s, e in self.chunks(1):
+            diff = self.Xc[s:e] - centers[labels[s:e]]
+            np.einsum("ij,ij->i", diff, diff, out=out[s:e])
+        return out
+
+    def objective(self, centers, labels):
+        """sum_i w_i ||x_i - m_{y_i}||^2 computed directly, in engine units (float64)."""
+        total = 0.0
+        for s, e in self.chunks(1):
+            diff = self.Xc[s:e] - centers[labels[s:e]]
+            sq = np.einsum("ij,ij->i", diff, diff).astype(np.float64)
+            total += float(sq.sum()) if self.unit_weights else float(sq @ self.w64[s:e])
+        return total
+
+    def update(self, labels, centers):
+        """M step with scikit-learn's empty-cluster relocation.
+
+        Returns (new_centers, relocated, gain) where relocated is a tuple of
+        (cluster, point_index) and gain the exact decrease of the objective
+        from the assign step's value: by the parallel-axis identity
+        sum_{i in C} w_i ||x_i - c||^2 = sum_{i in C} w_i ||x_i - m||^2 + W ||m - c||^2
+        for the weighted mean m, so the update lowers J by sum_j W_j ||m_j - c_j||^2
+        (and a relocated point takes its whole squared distance with it).
+        """
+        k = len(centers)
+        sums, weight = self.cluster_sums(labels, k)
+        relocated = ()
+        moved_sq = 0.0
+        empty = np.flatnonzero(weight == 0)
+        if len(empty):
+            dist = self.distances_to_own_center(centers, labels)
+            if dist.max() > 0:  # otherwise every point sits on its centre: nothing to move
+                # The len(empty) points farthest from their centres, in scikit-learn's order.
+                far = np.argpartition(dist, -len(empty))[: -len(empty) - 1 : -1]
+                moves = []
+                for cluster, point in zip(empty, far):
+                    wp = float(self.w64[point])
+                    old = labels[point]
+                    xw = self.Xc[point].astype(np.float64) * wp
+                    sums[old] -= xw
+                    sums[cluster] = xw
+                    weight[cluster] = wp
+                    weight[old] -= wp
+                    moved_sq += wp * float(dist[point])
+                    moves.append((int(cluster), int(point)))
+                relocated = tuple(moves)
+        new = np.empty_like(sums)
+        full = weight > 0
+        new[full] = sums[full] * (1.0 / weight[full])[:, None]
+        # A cluster left empty sits on the heaviest cluster's centre (not at the origin).
+        new[~full] = new[np.argmax(weight)]
+        targets = [c for c, _ in relocated]
+        step_sq = weight * np.einsum("ij,ij->i", new - centers, new - centers)
+        step_sq[~full] = 0.0
+        step_sq[targets] = 0.0
+        gain = moved_sq + float(step_sq.sum())
+        return new.astype(self.dtype), relocated, gain
+
+    # -- k-means++ -----------------------------------------------------------------
+    def sq_dist_to_row(self, i):
+        """||x - x_i||^2 for every row, as ||x||^2 - 2 x.x_i + ||x_i||^2 (float64, (n,))."""
+        d = self.x_sq - 2.0 * (self.Xc @ self.Xc[i]) + self.x_sq[i]
+        d = d.astype(np.float64, copy=False)
+        return np.maximum(d, 0.0, out=d)
+
+    def candidate_potentials(self, closest, candidates):
+        """For each candidate c: sum_i w_i min(D(x_i)^2, ||x_i - x_c||^2), in one pass over X."""
+        t, d = len(candidates), self.d
+        C = self.Xc[candidates]
+        B = np.empty((d + 1, t), dtype=self.dtype)
+        B[:d] = -2.0 * C.T
+        B[d] = self.x_sq[candidates]
+
+        def state():
+            rows = self.chunks(t)[0][1]
+            return np.empty((rows, t), dtype=self.dtype)
+
+        def task(buf, s, e):
+            block = buf[: e - s]
+            np.matmul(self.Xa[s:e], B, out=block)
+            block += self.x_sq[s:e, None]
+            np.maximum(block, 0.0, out=block)
+            np.minimum(block, closest[s:e, None].astype(self.dtype, copy=False), out=block)
+            if self.unit_weights:
+                return block.sum(axis=0, dtype=np.float64)
+            return self.w64[s:e] @ block
+
+        return np.sum(self.run(t, task, state), axis=0)
