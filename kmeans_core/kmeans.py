@@ -56,13 +56,6 @@ def _frozen(array):
     return array
 
 
-def _tolerance(X, tol):
-    """tol is relative to the data's scale: scikit-learn multiplies by the mean feature variance."""
-    if tol == 0:
-        return 0.0
-    return float(np.mean(np.var(X, axis=0)) * tol)
-
-
 def _run_lloyd(engine, centers, max_iter, tol, record_labels, start=None):
     """Lloyd's algorithm on a prepared engine, with scikit-learn's stopping rules.
 
@@ -158,7 +151,7 @@ def lloyd(X, centers, *, max_iter=300, tol=0.0, sample_weight=None, record_label
     engine = _Engine(X, w, extra=(centers,))
     with engine.threads(len(centers)):
         c, labels, value, n_iter, history = _run_lloyd(
-            engine, engine.to_engine(centers), max_iter, tol * 4.0**engine.exponent, record_labels,
+            engine, engine.to_engine(centers), max_iter, float(np.ldexp(tol, 2 * engine.exponent)), record_labels,
             start=centers)
     return (engine.to_original(c), labels.astype(np.int32), engine.sq_to_original(value), n_iter,
             history)
@@ -259,7 +252,8 @@ class KMeans:
 
         engine = _Engine(X, w, extra=() if isinstance(init, str) else (init,))
         # tol is relative to the variance, which scales by 4**exponent with the data.
-        tol = _tolerance(X, tol) if engine.exponent == 0 else _tolerance(engine.Xc, tol)
+        # (mean variance from the engine's centred rows: same number, without another pass over X).
+        tol = tol * engine.mean_variance()
         best = None
         with engine.threads(k):
             for _ in range(n_init):

@@ -193,9 +193,13 @@ class _Engine:
         # without a separate pass to add ||m||^2 to every row of the block.
         self.Xa = np.empty((n, d + 1), dtype=X.dtype)
         Xc = self.Xa[:, :d]
-        np.ldexp(X, self.exponent, out=Xc)
+        if self.exponent:
+            np.ldexp(X, self.exponent, out=Xc)
+        else:
+            np.copyto(Xc, X)
         # Centring first (as scikit-learn does) keeps ||x||^2 - 2 x.m + ||m||^2
         # from cancelling catastrophically when the data sits far from the origin.
+        # numpy's mean, bit for bit scikit-learn's, so exact ties break the same way.
         self.mean = Xc.mean(axis=0)
         Xc -= self.mean
         self.Xa[:, d] = 1.0
@@ -204,8 +208,8 @@ class _Engine:
         # Weights rescaled by a power of two too, so w * x cannot overflow.
         w = sample_weight
         self.w_exponent = scale_exponent(np.float32, w) if w.max() > 2.0**40 or w.max() < 2.0**-40 else 0
-        self.w = np.ldexp(w, self.w_exponent).astype(X.dtype)
-        self.unit_weights = bool((sample_weight == 1).all())
+        self.w = np.ldexp(w, self.w_exponent).astype(X.dtype) if self.w_exponent else w.astype(X.dtype)
+        self.unit_weights = bool((self.w == 1).all())
         self.w64 = self.w.astype(np.float64)
         self._XwT = None
         self._chunks = {}
@@ -349,14 +353,21 @@ class _Engine:
             np.einsum("ij,ij->i", diff, diff, out=out[s:e])
         return out
 
+    def mean_variance(self):
+        """mean over features of var(X[:, j]), from ||x||^2 of the centred rows (no extra pass)."""
+        residual = (np.ones(self.n, dtype=self.dtype) @ self.Xc) / self.n  # ~0 after centring
+        return float(self.x_sq.sum(dtype=np.float64) / self.n - residual @ residual) / self.d
+
     def objective(self, centers, labels):
         """sum_i w_i ||x_i - m_{y_i}||^2 computed directly, in engine units (float64)."""
-        total = 0.0
-        for s, e in self.chunks(1):
+        k = len(centers)
+
+        def task(_, s, e):
             diff = self.Xc[s:e] - centers[labels[s:e]]
-            sq = np.einsum("ij,ij->i", diff, diff).astype(np.float64)
-            total += float(sq.sum()) if self.unit_weights else float(sq @ self.w64[s:e])
-        return total
+            sq = np.einsum("ij,ij->i", diff, diff).astype(np.float64, copy=False)
+            return float(sq.sum()) if self.unit_weights else float(sq @ self.w64[s:e])
+
+        return sum(self.run(k, task, lambda: None))
 
     def update(self, labels, centers):
         """M step with scikit-learn's empty-cluster relocation.
