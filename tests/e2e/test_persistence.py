@@ -1,0 +1,181 @@
+"""Nothing lost: page switches, reruns and reloading the shareable URL keep data, settings and result.
+
+In a real browser: set the dataset, its size, k and the seed in the sidebar,
+note what the Explorer says (its narration / inertia text), switch pages, come
+back, rerun, then open the page's URL afresh (a reload and a brand-new
+session, as when a student shares the link): the sidebar values and the
+Explorer's text must be the same. Also from a page other than the Explorer:
+its URL alone must carry the settings.
+"""
+
+import re
+
+import pytest
+
+from .conftest import assert_healthy, shot, wait_idle
+
+SETTINGS = {"Dataset": "Two moons", "Points": "300", "k (clusters)": "6", "Seed": "42"}
+# Pages to visit on the way (titles in the sidebar navigation). Each must keep the settings.
+OTHER_PAGES = ["Elbow", "Initialization", "Silhouette"]
+
+
+def sidebar(pg):
+    return pg.locator('[data-testid="stSidebar"]')
+
+
+def select_option(pg, label, option):
+    box = sidebar(pg).locator(f'input[aria-label="{label}"]')
+    box.click()
+    pg.locator('[role="option"]', has_text=re.compile(rf"^{re.escape(option)}$")).first.click()
+    wait_idle(pg)
+
+
+def set_number(pg, label, value):
+    box = sidebar(pg).locator(f'[data-testid="stNumberInput"] input[aria-label="{label}"]')
+    box.fill(str(value))
+    box.press("Enter")
+    wait_idle(pg)
+
+
+def set_slider(pg, label, value):
+    thumb = sidebar(pg).locator(f'input[type="range"][aria-label="{label}"]')
+    thumb.focus()
+    lo = int(float(thumb.get_attribute("min")))
+    thumb.press("Home")
+    for _ in range(int(value) - lo):
+        thumb.press("ArrowRight")
+    wait_idle(pg)
+
+
+def read_settings(pg):
+    sb = sidebar(pg)
+    return {
+        "Dataset": sb.locator('input[aria-label="Dataset"]').input_value(),
+        "Points": sb.locator('[data-testid="stNumberInput"] input[aria-label="Points"]').input_value(),
+        "k (clusters)": sb.locator('input[type="range"][aria-label="k (clusters)"]').input_value(),
+        "Seed": sb.locator('[data-testid="stNumberInput"] input[aria-label="Seed"]').input_value(),
+    }
+
+
+def main_text(pg, settle_ms=800, limit_ms=30_000):
+    """The main area's text once it has stopped changing (charts and text arrive in bursts)."""
+    wait_idle(pg)
+    last, stable, waited = None, 0, 0
+    while waited < limit_ms:
+        text = re.sub(r"\s+", " ", pg.locator('[data-testid="stMain"]').inner_text()).strip()
+        stable = stable + 200 if text == last else 0
+        if stable >= settle_ms:
+            return text
+        last = text
+        pg.wait_for_timeout(200)
+        waited += 200
+    return last
+
+
+def result_text(pg):
+    """Sentences that state the result (inertia, narration), else the whole main text."""
+    text = main_text(pg)
+    facts = [s for s in re.split(r"(?<=[.!?])\s+", text) if re.search(r"inertia|iteration|converge", s, re.I)]
+    return facts or [text]
+
+
+def goto_page(pg, title):
+    pg.locator('[data-testid="stSidebarNav"] a', has_text=title).first.click()
+    wait_idle(pg)
+
+
+def apply_settings(pg):
+    select_option(pg, "Dataset", SETTINGS["Dataset"])
+    set_number(pg, "Points", SETTINGS["Points"])
+    set_slider(pg, "k (clusters)", SETTINGS["k (clusters)"])
+    set_number(pg, "Seed", SETTINGS["Seed"])
+
+
+def test_settings_and_result_survive_pages_reruns_and_reload(app_url, page, browser):
+    page.goto(app_url)
+    wait_idle(page)
+    apply_settings(page)
+    assert read_settings(page) == SETTINGS
+    before = result_text(page)
+    shot(page, "persistence-explorer-before")
+    assert_healthy(page)
+
+    for title in OTHER_PAGES:
+        goto_page(page, title)
+        assert read_settings(page) == SETTINGS, f"settings changed on the {title} page"
+        assert_healthy(page)
+    goto_page(page, "Explorer")
+    assert read_settings(page) == SETTINGS
+    assert result_text(page) == before, "the Explorer's result changed after visiting other pages"
+
+    # A rerun (the R key / "Rerun" in the menu) keeps everything.
+    page.locator("body").press("r")
+    wait_idle(page)
+    assert read_settings(page) == SETTINGS
+    assert result_text(page) == before
+
+    # Reload the shareable URL in the same tab, then open it in a brand-new session.
+    url = page.url
+    page.reload()
+    wait_idle(page)
+    assert read_settings(page) == SETTINGS, f"reloading {url} lost settings"
+    assert result_text(page) == before, "the Explorer's result differs after a reload"
+
+    other = browser.new_context(viewport={"width": 1440, "height": 1000})
+    try:
+        fresh = other.new_page()
+        fresh.goto(url)
+        wait_idle(fresh)
+        shot(fresh, "persistence-explorer-fresh-session")
+        assert read_settings(fresh) == SETTINGS, f"the shared link {url} did not carry the settings"
+        assert result_text(fresh) == before, "a new session on the shared link shows a different result"
+    finally:
+        other.close()
+    assert_healthy(page)
+
+
+@pytest.mark.parametrize("title", OTHER_PAGES)
+def test_other_pages_url_carries_the_settings(app_url, page, browser, title):
+    """Set everything, switch to another page, and share *that* page's URL."""
+    page.goto(app_url)
+    wait_idle(page)
+    apply_settings(page)
+    goto_page(page, title)
+    url = page.url
+    before = main_text(page)
+    page.reload()
+    wait_idle(page)
+    got = read_settings(page)
+    shot(page, f"persistence-{title.lower()}-reloaded")
+    assert got == SETTINGS, f"reloading the {title} page's URL {url} lost settings: {got}"
+    assert main_text(page) == before, f"the {title} page shows something else after a reload"
+    assert_healthy(page)
+
+
+def test_fresh_server_deep_link_runs_the_shell():
+    """The first visitor after a (re)start who opens a page's link directly still gets the app.
+
+    With a ``pages/`` folder next to app.py, Streamlit runs a deep-linked page
+    file on its own (no app.py, so no sidebar and the URL's settings ignored)
+    until some session has opened the root page once. A restarted class server
+    whose students reload /elbow would see that. Checked over the websocket
+    protocol on a server of our own, so no other test has warmed it up.
+    """
+    from bench.load_test import Server, Session
+
+    server = Server()
+    try:
+        sess = Session(server.url, "dataset=Two+moons&k=6&n=300&seed=42", timeout=60)
+        try:
+            res = sess.start("elbow")
+            assert res.status == "ok"
+            have = sorted(k for k in sess.widgets if not k.startswith("key:"))
+            assert sess.has("Dataset") and sess.has("k (clusters)"), (
+                f"a deep link to /elbow on a fresh server ran the page without app.py's sidebar; "
+                f"widgets: {have}")
+            assert list(sess.find("k (clusters)")[1].value) == [6.0]
+            assert sess.find("Points")[1].value == 300
+        finally:
+            sess.close()
+    finally:
+        server.stop()
