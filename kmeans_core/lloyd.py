@@ -90,7 +90,9 @@ def assign(X, centers):
         labels[rows] = D.argmin(axis=1)  # y = rowwise_argmin(D)
         min_sq[rows] = D[np.arange(len(D)), labels[rows]]
     # Rounding can leave a tiny negative value for a point sitting on its centre.
-    return labels, np.ldexp(np.maximum(min_sq, 0.0), -2 * exponent)
+    # Back in original units a distance beyond the float64 range is honestly inf.
+    with np.errstate(over="ignore"):
+        return labels, np.ldexp(np.maximum(min_sq, 0.0), -2 * exponent)
 
 
 def update(X, labels, n_clusters, sample_weight=None):
