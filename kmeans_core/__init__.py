@@ -3,6 +3,7 @@
 Only numpy and the standard library are imported here.
 """
 
+from .agreement import adjusted_rand_score, pairwise_adjusted_rand
 from .kmeans import KMeans, Step, lloyd
 from .lloyd import assign, inertia, update
 from .seeding import SeedStep, kmeans_plusplus, kmeans_plusplus_steps, random_init
@@ -11,11 +12,13 @@ __all__ = [
     "KMeans",
     "SeedStep",
     "Step",
+    "adjusted_rand_score",
     "assign",
     "inertia",
     "kmeans_plusplus",
     "kmeans_plusplus_steps",
     "lloyd",
+    "pairwise_adjusted_rand",
     "random_init",
     "update",
 ]
