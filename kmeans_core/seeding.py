@@ -98,6 +98,8 @@ def _kmeans_plusplus(engine, n_clusters, rng, n_local_trials, steps=None):
         cumulative = np.cumsum(mass)
         if cumulative[-1] <= 0:  # every point already sits on a centre (duplicates): draw by weight
             mass, cumulative = w, np.cumsum(w)
+        if steps is not None:  # before `closest` (which `mass` may be) is updated in place
+            probabilities = mass / cumulative[-1]
         candidates = _draw(cumulative, rng, n_local_trials)
         potentials = engine.candidate_potentials(closest, candidates)
         best = int(np.argmin(potentials))
@@ -105,7 +107,7 @@ def _kmeans_plusplus(engine, n_clusters, rng, n_local_trials, steps=None):
         np.minimum(closest, engine.sq_dist_to_row(candidates[best]), out=closest)
         potential = float(potentials[best])
         if steps is not None:
-            steps.append(SeedStep(mass / cumulative[-1], candidates.copy(),
+            steps.append(SeedStep(probabilities, candidates.copy(),
                                   np.array([engine.sq_to_original(p) for p in potentials]),
                                   int(candidates[best]), engine.sq_to_original(potential)))
     return indices
