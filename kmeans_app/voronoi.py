@@ -23,6 +23,8 @@ def _clip(poly, normal, offset):
     scale = np.abs(normal).sum() * max(1.0, float(np.abs(poly).max()))
     side = poly @ normal - offset
     side[np.abs(side) <= 1e-12 * scale] = 0.0
+    if (side <= 0).all():  # the line misses the polygon: nothing to cut
+        return poly
     out = []
     for a in range(len(poly)):
         b = (a + 1) % len(poly)
@@ -55,11 +57,14 @@ def voronoi_cells(centers, box):
     # only along an edge or at a corner) is treated as empty.
     min_area = 1e-12 * max((xmax - xmin) * (ymax - ymin), 1e-300)
     cells = []
+    d2 = ((centers[:, None, :] - centers[None, :, :]) ** 2).sum(axis=2)
     for i, ci in enumerate(centers):
         poly = square
-        for j, cj in enumerate(centers):
+        # Nearest neighbours first: they shrink the cell fastest, so most later lines miss it.
+        for j in np.argsort(d2[i], kind="stable"):
             if i == j:
                 continue
+            cj = centers[j]
             normal = cj - ci
             if not normal.any():  # coincident: the lower index wins the whole cell
                 if j < i:
