@@ -33,10 +33,12 @@ BLOCKS = (
           r"\in \mathbb{R}^{k \times n}",
           "No point is assigned yet, so there is no inertia.", ("init",)),
     Block("dist", "Every squared distance at once",
+          r"\begin{gathered}"
           r"D = \underbrace{\|X\|^2_{\text{rows}}\,\mathbf{1}_k^{\top}}_{\text{same along a row}}"
-          r" - 2\,X M^{\top} + \mathbf{1}_m \|M\|^{2\,\top}_{\text{rows}},\qquad"
+          r" - 2\,X M^{\top} + \mathbf{1}_m \|M\|^{2\,\top}_{\text{rows}} \\"
           r"D_{ij} = \|\vec{x}^{(i)}\|^2 - 2\langle \vec{x}^{(i)}, \vec{\mu}^{(j)} \rangle"
-          r" + \|\vec{\mu}^{(j)}\|^2",
+          r" + \|\vec{\mu}^{(j)}\|^2"
+          r"\end{gathered}",
           "One matrix product X Mᵀ gives all m·k inner products.", ("assign",)),
     Block("argmin", "Assignment (E step): the nearest centre",
           r"y_i = \operatorname{argmin}_j D_{ij}"

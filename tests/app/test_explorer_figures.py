@@ -266,3 +266,18 @@ def test_rows_from_selection_prefers_customdata_and_ignores_other_traces():
                       {"curve_number": 0, "point_index": 2}]}
     assert rows_from_selection(sel, rows_drawn=[10, 11, 12, 13]) == [42, 12]
     assert rows_from_selection(None, [1]) == []
+
+
+def test_math_blocks_use_only_known_latex_commands():
+    import re
+
+    from kmeans_app.explain import BLOCKS, active_blocks
+
+    known = {"begin", "end", "vec", "vdots", "in", "mathbb", "times", "underbrace", "text", "mathbf",
+             "top", "langle", "rangle", "operatorname", "left", "right", "frac", "sum", "iff", "qquad", "mu"}
+    for b in BLOCKS:
+        commands = set(re.findall(r"(?<!\\)\\([A-Za-z]+)", b.latex))  # not the \\ line break
+        assert commands <= known, f"{b.key}: unknown {commands - known}"  # e.g. '\qquadD' from a join
+    assert active_blocks("assign") == ["dist", "argmin"]
+    assert active_blocks("update") == ["onehot", "update"]
+    assert active_blocks("init") == ["init"]

@@ -1,4 +1,4 @@
-"""The Explorer in a real browser: stepping, Play, convergence, picking centres by clicking, downloads."""
+"""The Explorer in a real browser: stepping, Play, convergence, downloads, picking centres by clicking."""
 
 from .conftest import assert_healthy, shot, wait_idle
 
@@ -46,6 +46,7 @@ def test_step_play_and_converge(app_url, page):
     shot(page, "explorer-3-playing")
     page.wait_for_function(f"() => document.querySelector('{CHART}').layout.sliders[0].active === {last}",
                            timeout=30_000)
+    check_downloads(page)
     assert_healthy(page)
 
 
@@ -76,9 +77,8 @@ def test_pick_init_by_clicking_points(app_url, page):
     assert_healthy(page)
 
 
-def test_downloads(app_url, page):
-    page.goto(app_url)
-    wait_idle(page)
+def check_downloads(page):
+    """The two download buttons give the converged run's labelled data and its centres."""
     with page.expect_download() as d:
         page.get_by_role("button", name="Data with a cluster column (CSV)").click()
     text = open(d.value.path()).read()
@@ -88,5 +88,5 @@ def test_downloads(app_url, page):
     with page.expect_download() as d:
         page.get_by_role("button", name="Centres (CSV)").click()
     assert open(d.value.path()).read().splitlines()[0].split(",") == ["cluster", "x1", "x2"]
-    shot(page, "explorer-7-downloads")
-    assert_healthy(page)
+    page.get_by_text("The math of step").scroll_into_view_if_needed()
+    page.screenshot(path=str(shot(page, "explorer-7-math-and-downloads")))
