@@ -6,7 +6,13 @@ import streamlit as st
 from kmeans_app import init_compare as ic
 from kmeans_app import state
 from kmeans_app.figures.common import clustering_figure
-from kmeans_app.figures.init import inertia_figure, iterations_figure, restarts_figure, seeding_figure
+from kmeans_app.figures.init import (
+    MAX_ANIM_POINTS,
+    inertia_figure,
+    iterations_figure,
+    restarts_figure,
+    seeding_figure,
+)
 from kmeans_app.figures.style import plain
 from kmeans_app.projection import fit_projection
 from kmeans_app.runs import fit_run
@@ -24,7 +30,8 @@ st.button("Show a bad start for random init", on_click=ic.apply_bad_start, key="
 
 ds = state.current_dataset()
 if ds is None:
-    st.info("Upload a CSV file in the sidebar to use it here.")
+    st.info("No data to cluster yet. Upload a CSV file in the sidebar (Data: Your CSV file), "
+            "or choose one of the generated datasets there.")
     st.stop()
 cfg = state.settings()
 X, k, n = ds.X, cfg.k, ds.X.shape[0]
@@ -47,6 +54,9 @@ st.caption(f"Seed {cfg.seed}, k = {k} (from the sidebar). Press ▶ Play or drag
            "candidates drawn, with the potential φ each would give.")
 story = ic.cached_seeding_story(X, ds.key, k, cfg.seed)
 st.plotly_chart(seeding_figure(P, story, axis_titles=proj.axis_titles), width="stretch", key="init_seeding")
+if n > MAX_ANIM_POINTS:
+    st.caption(f"The animation draws a random {MAX_ANIM_POINTS:,} of the {n:,} points; the chances are "
+               "computed over all of them.")
 pp_phi, rnd_phi = story["k-means++"][-1].potential, story["random"][-1].potential
 st.markdown(f"Starting potential with all {k} centres: k-means++ **φ = {pp_phi:,.1f}**, "
             f"random **φ = {rnd_phi:,.1f}**. Lloyd's algorithm starts from these centres.")
@@ -74,6 +84,9 @@ left, right = st.columns(2)
 left.plotly_chart(inertia_figure(cmp), width="stretch", key="init_inertia")
 right.plotly_chart(iterations_figure(cmp), width="stretch", key="init_iterations")
 st.dataframe(ic.summary_table(cmp), hide_index=True, width="stretch")
+if all(s.share_near_best == 1.0 for s in cmp.summaries.values()):
+    st.info("On this data every run of both methods ends within 1% of the best found: it is easy for both. "
+            "Try the bad start example above, or a larger k.")
 sample_note = f" (measured on a fixed sample of {cmp.ari_rows:,} rows)" if cmp.ari_rows < n else ""
 st.caption(f"Best inertia found: {cmp.best_inertia:,.2f} ({cmp.best_init}, seed {cmp.best_seed}). "
            "ARI (adjusted Rand index) compares two clusterings: 1 = the same partition, 0 = chance "
@@ -103,7 +116,7 @@ def _open(init, seed):
 
 
 for col, init in zip(st.columns(2), ic.INITS):
-    model = fit_run(X, ds.key, k, init, seed)
+    model = fit_run(X, ds.key, k, init, seed, max_iter=ic.MAX_ITER, tol=ic.TOL)
     fig = clustering_figure(P, model.labels_, proj.apply(model.cluster_centers_),
                             title=f"{init}, seed {seed}: inertia {model.inertia_:,.2f}, "
                                   f"{model.n_iter_} iterations",

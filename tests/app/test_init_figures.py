@@ -83,18 +83,18 @@ def test_seeding_figure_frames_carry_colours_not_coordinates():
         for i, init in ((0, "k-means++"), (4, "random")):
             points = frame.data[i]
             assert points.x is None and points.y is None
-            np.testing.assert_allclose(points.marker.color, story[init][j].probabilities)
+            np.testing.assert_allclose(points.marker.color, story[init][j].probabilities, rtol=1e-6)
             chosen = frame.data[i + 3]
             assert (chosen.x[0], chosen.y[0]) == tuple(X[story[init][j].chosen])
             assert len(frame.data[i + 1].x) == j  # centres picked in earlier rounds
             np.testing.assert_array_equal(frame.data[i + 2].customdata, story[init][j].candidate_potentials)
         top = max(story[i][j].probabilities.max() for i in ("k-means++", "random"))
-        assert frame.layout.coloraxis.cmax == pytest.approx(top)
+        assert frame.layout.coloraxis.cmax == pytest.approx(top, rel=1e-6)
         titles = [a.text for a in frame.layout.annotations]
         assert f"centre {j + 1} of {k}" in titles[0] and "k-means++" in titles[0]
         assert "random" in titles[1]
     # The figure opens on round 1.
-    np.testing.assert_allclose(fig.data[0].marker.color, story["k-means++"][0].probabilities)
+    np.testing.assert_allclose(fig.data[0].marker.color, story["k-means++"][0].probabilities, rtol=1e-6)
 
 
 def test_seeding_figure_samples_large_data_but_keeps_candidates_and_escapes_titles():
@@ -139,7 +139,8 @@ def test_restarts_figure_plots_the_expected_best_curves():
         expected = [ic.expected_best(cmp.runs[init].inertia, n) for n in range(1, 21)]
         np.testing.assert_allclose(curves[label].y, expected, rtol=1e-12)
         np.testing.assert_allclose(curves[label].customdata, s.chance_near_best)
-    stars = {t.text[0]: (t.x[0], t.y[0]) for t in fig.data if t.mode == "markers+text"}
+    stars = {t.name: (t.x[0], t.y[0]) for t in fig.data if t.marker.symbol == "star"}
+    assert {a.text for a in fig.layout.annotations} >= set(stars)
     assert stars["scikit-learn default for random init: n_init=10"] == (
         10, pytest.approx(cmp.summaries["random"].expected_best[9]))
     assert stars["scikit-learn default for k-means++: n_init=1"][0] == 1
@@ -150,7 +151,7 @@ def test_restarts_curve_stops_at_the_number_of_runs():
     for s in cmp.summaries.values():
         np.testing.assert_array_equal(s.restarts, np.arange(1, 7))
     fig = fi.restarts_figure(cmp)
-    stars = [t for t in fig.data if t.mode == "markers+text"]
+    stars = [t for t in fig.data if t.marker.symbol == "star"]
     assert [t.x[0] for t in stars] == [1]  # n_init=10 is beyond six runs: not marked
 
 

@@ -1,5 +1,6 @@
 """The Initialization page (AppTest), its seeding story and many-run comparison, and the bad-start preset."""
 
+import ast
 import base64
 import json
 import re
@@ -47,6 +48,11 @@ def _array(value):
     return np.asarray(value)
 
 
+def _explorer_run(X, key, k, init, seed):
+    """The run the Explorer shows for these settings."""
+    return fit_run(X, key, k, init, seed, max_iter=ic.MAX_ITER, tol=ic.TOL)
+
+
 def _inertia_in_title(fig):
     text = fig["layout"]["title"]["text"]
     return float(re.search(r"inertia ([\d,]+\.\d+)", text).group(1).replace(",", ""))
@@ -64,7 +70,7 @@ def test_seeding_story_matches_the_runs_the_app_makes():
     for seed in (0, 7):
         story = ic.seeding_story(ds.X, 5, seed)
         for init in ic.INITS:
-            start = fit_run(ds.X, ds.key, 5, init, seed).history_[0].centers
+            start = _explorer_run(ds.X, ds.key, 5, init, seed).history_[0].centers
             np.testing.assert_allclose(ds.X[[r.chosen for r in story[init]]], start)
 
 
@@ -105,7 +111,7 @@ def test_comparison_runs_are_the_explorer_runs_and_summary_is_right():
     cmp = ic.summarise(runs, len(ds.X))
     for init in ic.INITS:
         for seed in (0, 5):
-            model = fit_run(ds.X, ds.key, 4, init, seed)
+            model = _explorer_run(ds.X, ds.key, 4, init, seed)
             assert runs[init].inertia[seed] == model.inertia_
             assert runs[init].n_iter[seed] == model.n_iter_
             np.testing.assert_array_equal(runs[init].labels[seed], model.labels_)
@@ -124,8 +130,8 @@ def test_bad_start_preset_traps_random_init_but_not_kmeanspp():
     p = ic.BAD_START
     ds = generate(p["dataset"], {key: p[key] for key in ("n", "centers", "spread", "data_seed")})
     assert p["k"] == p["centers"]
-    bad = fit_run(ds.X, ds.key, p["k"], "random", p["seed"])
-    good = fit_run(ds.X, ds.key, p["k"], "k-means++", p["seed"])
+    bad = _explorer_run(ds.X, ds.key, p["k"], "random", p["seed"])
+    good = _explorer_run(ds.X, ds.key, p["k"], "k-means++", p["seed"])
     assert bad.inertia_ > 1.5 * good.inertia_
     # k-means++ found the best solution there is (no run of either init does better) ...
     best = min(KMeans(p["k"], n_init=10, init=i, random_state=0).fit(ds.X).inertia_ for i in ic.INITS)
@@ -135,6 +141,14 @@ def test_bad_start_preset_traps_random_init_but_not_kmeanspp():
         n_samples=p["n"], centers=p["centers"], cluster_std=p["spread"], random_state=p["data_seed"])
     owners = [np.bincount(truth[bad.labels_ == c]).argmax() for c in range(p["k"])]
     assert len(set(owners)) < p["k"]
+
+
+def test_runs_use_the_explorers_settings():
+    """'Open in Explorer' must show the same run: same max_iter and tol as pages/explorer.py."""
+    tree = ast.parse((Path(APP).parent / "pages" / "explorer.py").read_text())
+    consts = {t.id: ast.literal_eval(node.value) for node in tree.body if isinstance(node, ast.Assign)
+              for t in node.targets if isinstance(t, ast.Name) and t.id in ("TOL", "MAX_ITER")}
+    assert consts == {"TOL": ic.TOL, "MAX_ITER": ic.MAX_ITER}
 
 
 # --------------------------------------------------------------------------- the page
@@ -155,6 +169,7 @@ def test_default_page_renders_every_section():
     assert list(rounds["centre"]) == list(range(1, state.DEFAULTS["k"] + 1))
     assert at.slider(key="init_n_seeds").value == ic.SEED_COUNT[2]
     assert at.number_input(key="init_detail_seed").value == 0
+    assert any("easy for both" in i.value for i in at.info)  # default blobs: every run near the best
 
 
 def test_runs_slider_changes_the_number_of_runs_and_restart_curve():
@@ -184,12 +199,12 @@ def test_detail_seed_and_worst_run_button():
     charts = _charts(at)
     ds = generate("blobs", {})
     for key, init in (("init_detail_random", "random"), ("init_detail_kpp", "k-means++")):
-        model = fit_run(ds.X, ds.key, state.DEFAULTS["k"], init, 3)
+        model = _explorer_run(ds.X, ds.key, state.DEFAULTS["k"], init, 3)
         assert _inertia_in_title(charts[key]) == round(model.inertia_, 2)
         assert charts[key]["layout"]["title"]["text"].startswith(f"{init}, seed 3:")
     assert _button(at, "Open in Explorer (random, seed 3)")
     _button(at, "Show the worst random run").click().run()
-    inertia = [fit_run(ds.X, ds.key, state.DEFAULTS["k"], "random", s).inertia_ for s in range(50)]
+    inertia = [_explorer_run(ds.X, ds.key, state.DEFAULTS["k"], "random", s).inertia_ for s in range(50)]
     assert at.number_input(key="init_detail_seed").value == int(np.argmax(inertia))
 
 
@@ -211,6 +226,7 @@ def test_bad_start_button_loads_the_preset():
         assert at.session_state[key] == value
     charts = _charts(at)
     assert _inertia_in_title(charts["init_detail_random"]) > 1.5 * _inertia_in_title(charts["init_detail_kpp"])
+    assert not any("easy for both" in i.value for i in at.info)
 
 
 @pytest.mark.parametrize("name", sorted(GENERATORS))
@@ -219,6 +235,15 @@ def test_every_generated_dataset(name):
     charts = _charts(at)
     assert len(charts) == 6
     assert at.caption[0].value.startswith("Seed 0, k = 4")
+
+
+@pytest.mark.parametrize("session, k", [({"k": 1}, 1), ({"dataset": "moons", "n": 20, "k": 20}, 20)])
+def test_extreme_k(session, k):
+    at = _open(session)
+    charts = _charts(at)
+    assert len(charts) == 6 and len(charts["init_seeding"]["frames"]) == k
+    if k == 1:  # one cluster: every run is the same partition
+        assert list(at.dataframe[1].value.iloc[6, 1:]) == ["1.000", "1.000"]
 
 
 def _upload(X, names, key="upload:test"):
@@ -237,7 +262,7 @@ def test_uploaded_data_with_more_features_is_projected_and_names_are_escaped():
         assert "<b>a</b>" not in json.dumps(fig)
     inertia = [t for t in charts["init_inertia"]["data"] if t["type"] == "box"][0]
     assert np.allclose(np.sort(_array(inertia["y"]))[:1],
-                       fit_run(ds.X, ds.key, 3, "random", int(np.argmin(_array(inertia["y"])))).inertia_)
+                       _explorer_run(ds.X, ds.key, 3, "random", int(np.argmin(_array(inertia["y"])))).inertia_)
 
 
 def test_uploaded_two_column_data_keeps_escaped_column_names():

@@ -43,9 +43,21 @@ def test_initialization_page_compares_animates_and_opens_runs(app_url, page):
     assert n_points == [50, 50]
     _tall_shot(page, "initialization-default")
 
-    # The seeding animation plays in the browser: no rerun, the slider moves on.
+    # Hovering a point shows its chance of being drawn: 1/500 for the first centre.
     seeding = _chart(page, "init_seeding")
     seeding.scroll_into_view_if_needed()
+    x, y = page.evaluate("""() => {
+        const gd = document.querySelector('.st-key-init_seeding .js-plotly-plot');
+        const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis, r = gd.getBoundingClientRect();
+        const t = gd._fullData[0], i = t.x.length - 1;
+        return [r.left + xa._offset + xa.d2p(t.x[i]), r.top + ya._offset + ya.d2p(t.y[i])];
+    }""")
+    page.mouse.move(x, y)
+    hover = seeding.locator(".hoverlayer .hovertext")
+    hover.first.wait_for(timeout=5_000)
+    assert "chance of being drawn: 0.2%" in hover.first.text_content()
+
+    # The seeding animation plays in the browser: no rerun, the slider moves on.
     seeding.get_by_text("▶ Play").click()
     page.wait_for_function(
         "() => document.querySelector('.st-key-init_seeding .js-plotly-plot').layout.sliders[0].active >= 2",
@@ -55,9 +67,13 @@ def test_initialization_page_compares_animates_and_opens_runs(app_url, page):
     assert_healthy(page)
 
     # The bad-start preset, then "Open in Explorer" on the trapped random run.
+    title_js = ("() => document.querySelector('.st-key-init_detail_random .js-plotly-plot')"
+                ".layout.title.text")
+    before = page.evaluate(title_js)
     page.get_by_role("button", name="Show a bad start for random init").click()
+    page.wait_for_url(re.compile(r"data_seed=8"), timeout=30_000)
+    page.wait_for_function(f"() => ({title_js})() !== {before!r}", timeout=30_000)
     wait_idle(page)
-    assert re.search(r"data_seed=8", page.url), page.url
     titles = page.evaluate(
         "() => ['random', 'kpp'].map(k => document.querySelector("
         "`.st-key-init_detail_${k} .js-plotly-plot`).layout.title.text)")
@@ -69,6 +85,6 @@ def test_initialization_page_compares_animates_and_opens_runs(app_url, page):
     page.get_by_role("button", name=re.compile(r"Open in Explorer \(random, seed 0\)")).click()
     page.get_by_role("heading", name="Explorer").first.wait_for(timeout=30_000)
     wait_idle(page)
+    page.wait_for_url(re.compile(r"init=random"), timeout=30_000)
     assert "initialization" not in page.url
-    assert re.search(r"init=random", page.url), page.url
     assert_healthy(page)
