@@ -105,7 +105,7 @@ st.header("One seed in detail")
 st.session_state.setdefault("init_detail_seed", cfg.seed)
 worst = ic.worst_seed(cmp, "random")
 c1, c2 = st.columns([1, 3])
-c1.number_input("Seed", 0, 10_000, step=1, key="init_detail_seed")
+c1.number_input("Seed", *state.SEED_RANGE, step=1, key="init_detail_seed")
 c2.button(f"Show the worst random run (seed {worst})", key="init_worst",
           on_click=lambda: st.session_state.__setitem__("init_detail_seed", worst))
 seed = int(st.session_state["init_detail_seed"])
