@@ -5,20 +5,52 @@ Only numpy and the standard library are imported here.
 
 from .agreement import adjusted_rand_score, pairwise_adjusted_rand
 from .kmeans import KMeans, Step, lloyd
+from .knee import KneeResult, find_knee, kneedle
 from .lloyd import assign, inertia, update
+from .quantize import (
+    ColorCounts,
+    PaletteFit,
+    Quantization,
+    color_counts,
+    fit_palette,
+    map_to_palette,
+    palette_mse,
+    psnr,
+    quantize,
+    random_palette,
+)
+from .scores import calinski_harabasz_score, davies_bouldin_score
 from .seeding import SeedStep, kmeans_plusplus, kmeans_plusplus_steps, random_init
+from .silhouette import silhouette_samples, silhouette_score
 
 __all__ = [
+    "ColorCounts",
     "KMeans",
+    "KneeResult",
+    "PaletteFit",
+    "Quantization",
     "SeedStep",
     "Step",
     "adjusted_rand_score",
     "assign",
+    "calinski_harabasz_score",
+    "color_counts",
+    "davies_bouldin_score",
+    "find_knee",
+    "fit_palette",
     "inertia",
     "kmeans_plusplus",
     "kmeans_plusplus_steps",
+    "kneedle",
     "lloyd",
+    "map_to_palette",
     "pairwise_adjusted_rand",
+    "palette_mse",
+    "psnr",
+    "quantize",
     "random_init",
+    "random_palette",
+    "silhouette_samples",
+    "silhouette_score",
     "update",
 ]
