@@ -1,4 +1,4 @@
-"""K-means Explorer: page config, navigation and the shared sidebar."""
+"""K-means Explorer: page config, navigation, the shared sidebar and the upload panel."""
 
 import streamlit as st
 
@@ -7,12 +7,13 @@ from kmeans_app import sidebar
 st.set_page_config(page_title="K-means Explorer", page_icon="🎯", layout="wide")
 
 pages = [
-    st.Page("pages/explorer.py", title="Explorer", icon="🧭", default=True),
-    st.Page("pages/initialization.py", title="Initialization", icon="🌱"),
-    st.Page("pages/elbow.py", title="Elbow", icon="📐"),
-    st.Page("pages/silhouette.py", title="Silhouette", icon="🪞"),
-    st.Page("pages/quantization.py", title="Colour quantization", icon="🎨"),
+    st.Page("pages/explorer.py", title="Explorer", icon=":material/explore:", default=True),
+    st.Page("pages/initialization.py", title="Initialization", icon=":material/scatter_plot:"),
+    st.Page("pages/elbow.py", title="Elbow", icon=":material/show_chart:"),
+    st.Page("pages/silhouette.py", title="Silhouette", icon=":material/bar_chart:"),
+    st.Page("pages/quantization.py", title="Colour quantization", icon=":material/palette:"),
 ]
 page = st.navigation(pages)
 sidebar.render()
+sidebar.render_upload_panel()  # upload errors and the data preview, above every page
 page.run()

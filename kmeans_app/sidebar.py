@@ -1,11 +1,23 @@
-"""The sidebar every page shares: data source, its settings, k, init, seed."""
+"""The sidebar every page shares (data source, its settings, k, init, seed) and the upload panel.
+
+Generated-data widgets and k/init/seed are bound to the URL, so a link
+reproduces the view. The upload widgets are session-only: an uploaded file is
+never put in a link. Messages here are fixed text; user text (file and column
+names) only goes through st.text, st.dataframe and widget options.
+"""
+
+import math
 
 import streamlit as st
 
 from . import state
 from .data import GENERATORS, PARAM_SPECS
+from .upload import MAX_BYTES, UploadError, build_dataset, digest_of, parse_csv
 
 URL = "query-params"
+# Integer number_inputs: Streamlit 1.67 crashes (OverflowError) seeding them from ?n=inf or ?n=1e309.
+INT_INPUT_KEYS = tuple(k for k, spec in PARAM_SPECS.items() if isinstance(spec[3], int)) + ("seed",)
+PREVIEW_ROWS = 20
 
 
 def _param_widget(name):
@@ -16,8 +28,38 @@ def _param_widget(name):
         st.number_input(label, int(lo), int(hi), int(default), int(step), key=name, bind=URL)
 
 
+def _finite(text):
+    try:
+        return math.isfinite(float(text))
+    except (TypeError, ValueError):
+        return True  # not a number at all: Streamlit ignores it by itself
+
+
+def drop_non_finite_url_numbers(keys=INT_INPUT_KEYS):
+    """Remove ?key=inf / 1e309 from the URL before the integer inputs read it.
+
+    Streamlit validates bound query values but int(float('inf')) raises
+    OverflowError inside its seeding code, which would crash the page. The
+    seed values live in a private dict; if Streamlit's internals change this
+    does nothing (tests/app/test_shell.py then fails loudly).
+    """
+    try:
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+        params = get_script_run_ctx().session_state._state.query_params
+        initial = params._initial_query_params
+    except Exception:  # no script context (bare mode) or changed internals
+        return
+    for key in keys:
+        values = initial.get(key)
+        if values and not _finite(values[-1]):
+            initial.pop(key, None)
+            params.remove_param(key)
+
+
 def render():
     """Draw the shared sidebar; values land in st.session_state (and the URL)."""
+    drop_non_finite_url_numbers()
     with st.sidebar:
         st.header("Data")
         name = st.selectbox(
@@ -26,7 +68,7 @@ def render():
             format_func=lambda o: "Your CSV file" if o == state.UPLOAD_OPTION else GENERATORS[o].label,
         )
         if name == state.UPLOAD_OPTION:
-            st.caption("Upload a CSV file on this page's data panel.")
+            _upload_controls()
         else:
             for p in GENERATORS[name].params:
                 _param_widget(p)
@@ -37,3 +79,166 @@ def render():
         st.selectbox("Initialisation", state.INIT_OPTIONS, key="init", bind=URL,
                      help="'pick' lets you click points on the Explorer chart to choose the starting centres.")
         st.number_input("Seed", *state.SEED_RANGE, state.DEFAULTS["seed"], key="seed", bind=URL)
+
+
+# ---------------------------------------------------------------- upload
+
+
+@st.cache_resource(max_entries=4, ttl=3600, show_spinner=False)
+def _parse_cached(digest, _data):
+    """Parse results by content hash, shared between sessions (30 students, one file)."""
+    try:
+        return parse_csv(_data), None
+    except UploadError as e:  # cache failures too: the same junk is not parsed twice
+        return None, e
+
+
+@st.cache_resource(max_entries=8, ttl=3600, show_spinner=False)
+def _build_cached(digest, columns, standardise, name, _parsed):
+    """Datasets by (content, columns, scaling, name); X is read-only because it is shared."""
+    return build_dataset(_parsed, columns, standardise, name)
+
+
+def accept_file(name, data):
+    """Parse an uploaded file. On success it becomes the table the column picker works on
+    (its default columns preselected); on failure the error is stored and nothing else changes.
+
+    Returns True on success.
+    """
+    ss = st.session_state
+    if len(data) > MAX_BYTES:
+        parsed, error = None, UploadError(f"The file is larger than {MAX_BYTES // 2**20} MB.")
+    else:
+        with st.spinner("Reading the file..."):
+            parsed, error = _parse_cached(digest_of(data), data)
+    ss[state.UPLOAD_ERROR_KEY] = error
+    if error is not None:
+        return False
+    ss[state.UPLOAD_TABLE_KEY] = (parsed, str(name))
+    ss[state.UPLOAD_COLUMNS] = list(parsed.default_columns)
+    ss.pop(state.UPLOAD_BUILT_KEY, None)
+    return True
+
+
+def apply_choice():
+    """Build the Dataset for the current table, columns and scaling (once per change).
+
+    On success it becomes the current upload; on failure the previous one stays and
+    the error is remembered for the panel.
+    """
+    ss = st.session_state
+    table = ss.get(state.UPLOAD_TABLE_KEY)
+    if table is None:
+        return
+    parsed, name = table
+    columns = tuple(c for c in ss.get(state.UPLOAD_COLUMNS, ()) if c in parsed.numeric_columns)
+    standardise = bool(ss.get(state.UPLOAD_STANDARDISE, False))
+    signature = (parsed.digest, columns, standardise, name)
+    built = ss.get(state.UPLOAD_BUILT_KEY)
+    if built is not None and built[0] == signature:
+        return
+    try:
+        ds, info = _build_cached(parsed.digest, columns, standardise, name, parsed)
+    except UploadError as e:
+        ss[state.UPLOAD_BUILT_KEY] = (signature, e)
+        return
+    state.set_uploaded(ds, (parsed, info))
+    ss[state.UPLOAD_BUILT_KEY] = (signature, None)
+
+
+def _forget_failed_file():
+    """With no file in the uploader, drop a failed file's error and go back to the data in use."""
+    ss = st.session_state
+    ss[state.UPLOAD_ERROR_KEY] = None
+    table, source, ds = ss.get(state.UPLOAD_TABLE_KEY), state.uploaded_source(), ss.get(state.UPLOAD_KEY)
+    if table is None or source is None or ds is None or table[0] is source[0]:
+        return
+    parsed, info = source
+    ss[state.UPLOAD_TABLE_KEY] = (parsed, ds.name)
+    ss[state.UPLOAD_COLUMNS] = list(ds.feature_names)
+    ss[state.UPLOAD_STANDARDISE] = info.standardised
+    ss[state.UPLOAD_BUILT_KEY] = ((parsed.digest, tuple(ds.feature_names), info.standardised, ds.name), None)
+
+
+def _upload_controls():
+    ss = st.session_state
+    f = st.file_uploader(
+        "CSV file", type=["csv", "tsv", "txt"], key=state.UPLOADER,
+        help="Comma, semicolon or tab separated; UTF-8, UTF-16 or Latin-1. "
+             f"Up to {MAX_BYTES // 2**20} MB. The file stays in this browser session only.",
+    )
+    if f is None:
+        _forget_failed_file()
+    elif f.file_id != ss.get(state.UPLOAD_FILE_ID_KEY):
+        ss[state.UPLOAD_FILE_ID_KEY] = f.file_id
+        accept_file(f.name, f.getvalue())
+    table = ss.get(state.UPLOAD_TABLE_KEY)
+    if table is None:
+        st.caption("Upload a CSV file with a header row and some numeric columns.")
+        return
+    parsed = table[0]
+    st.multiselect("Columns to cluster on", parsed.numeric_columns, key=state.UPLOAD_COLUMNS,
+                   persist_state="session", placeholder="Choose numeric columns")
+    st.checkbox("Standardise (z-scores)", key=state.UPLOAD_STANDARDISE, persist_state="session",
+                help="Rescale each chosen column to mean 0 and standard deviation 1, so columns "
+                     "measured in large units do not dominate the distances.")
+    apply_choice()
+
+
+def _show_error(error):
+    st.error(str(error))
+    if getattr(error, "detail", None) is not None:
+        st.text(f"Column: {error.detail}")
+
+
+def render_upload_panel():
+    """Main area, above the page: upload errors and a preview of the data in use.
+
+    Does nothing unless the dataset selector is on "Your CSV file".
+    """
+    ss = st.session_state
+    if ss.get("dataset") != state.UPLOAD_OPTION:
+        return
+    ds = ss.get(state.UPLOAD_KEY)
+    errors = [ss.get(state.UPLOAD_ERROR_KEY)]
+    built = ss.get(state.UPLOAD_BUILT_KEY)
+    if built is not None:
+        errors.append(built[1])
+    errors = [e for e in errors if e is not None]
+    for e in errors:
+        _show_error(e)
+    if errors and ds is not None:
+        st.caption("The previous data is still in use:")
+        st.text(ds.name)
+    source = state.uploaded_source()
+    if ds is None or source is None:
+        return
+    parsed, info = source
+    n, d = ds.X.shape
+    with st.expander(f"Data in use: {n:,} rows x {d:,} column{'s' if d != 1 else ''} (preview)"):
+        st.text(f"File: {ds.name}")
+        rows, cols = parsed.shape
+        delimiter = {",": "comma", ";": "semicolon", "\t": "tab", "|": "vertical bar"}[parsed.delimiter]
+        st.caption(f"Parsed {rows:,} rows x {cols:,} columns ({len(parsed.numeric_columns):,} numeric). "
+                   f"Encoding {parsed.encoding}, {delimiter}-separated.")
+        for note in parsed.notes:
+            st.caption(note)
+        if info.n_dropped:
+            st.caption(f"Dropped {info.n_dropped:,} of {info.n_rows_in:,} rows with a missing value in "
+                       "the chosen columns; all other rows are clustered.")
+        else:
+            st.caption("No rows dropped: every row has a value in each chosen column.")
+        if info.standardised:
+            msg = "Standardised: each chosen column now has mean 0 and standard deviation 1."
+            if info.constant_columns:
+                k = len(info.constant_columns)
+                msg += f" {k} constant column{'s' if k != 1 else ''} (no spread) left at 0:"
+            st.caption(msg)
+            if info.constant_columns:
+                st.text(", ".join(info.constant_columns))
+        if parsed.text_columns:
+            k = len(parsed.text_columns)
+            st.caption(f"{k} column{'s are' if k != 1 else ' is'} not numeric and not offered for clustering:")
+            st.text(", ".join(parsed.text_columns[:30]) + (", ..." if k > 30 else ""))
+        st.caption(f"First {min(PREVIEW_ROWS, len(ds.frame))} rows used:")
+        st.dataframe(ds.frame.head(PREVIEW_ROWS), hide_index=True)

@@ -16,6 +16,15 @@ UPLOAD_OPTION = "csv"
 DATASET_OPTIONS = tuple(GENERATORS) + (UPLOAD_OPTION,)
 INIT_OPTIONS = ("k-means++", "random", "pick")
 UPLOAD_KEY = "_uploaded_dataset"  # the last successfully parsed upload (a Dataset)
+UPLOAD_SOURCE_KEY = "_uploaded_source"  # (ParsedTable, BuildInfo) behind UPLOAD_KEY, for the preview
+UPLOAD_TABLE_KEY = "_upload_table"  # (ParsedTable, file name) the column picker works on
+UPLOAD_ERROR_KEY = "_upload_error"  # UploadError of the last file that could not be parsed, or None
+UPLOAD_BUILT_KEY = "_upload_built"  # (signature, UploadError or None) of the last column choice tried
+UPLOAD_FILE_ID_KEY = "_upload_file_id"  # the uploader's file id last handled
+# Widget keys of the upload panel (session only, never in the URL).
+UPLOADER = "upload_file"
+UPLOAD_COLUMNS = "upload_columns"
+UPLOAD_STANDARDISE = "upload_standardise"
 DEFAULTS = {"dataset": "blobs", "k": 4, "init": "k-means++", "seed": 0}
 K_RANGE = (1, 20)
 SEED_RANGE = (0, 10_000)
@@ -59,9 +68,16 @@ def current_dataset():
     return _generated(name, tuple(sorted(dataset_params(name).items())))
 
 
-def set_uploaded(dataset: Dataset):
+def set_uploaded(dataset: Dataset, source=None):
+    """Make ``dataset`` the current upload; ``source`` = (ParsedTable, BuildInfo) for the preview."""
     st.session_state[UPLOAD_KEY] = dataset
+    st.session_state[UPLOAD_SOURCE_KEY] = source
+
+
+def uploaded_source():
+    """(ParsedTable, BuildInfo) behind the current upload, or None."""
+    return st.session_state.get(UPLOAD_SOURCE_KEY)
 
 
 __all__ = ["DATASET_OPTIONS", "INIT_OPTIONS", "PARAM_SPECS", "Settings", "current_dataset",
-           "dataset_params", "set_uploaded", "settings"]
+           "dataset_params", "set_uploaded", "settings", "uploaded_source"]

@@ -3,6 +3,7 @@
 Skipped on a machine without /usr/bin/chromium, but never under CI=true.
 """
 
+import contextlib
 import os
 import re
 import socket
@@ -31,35 +32,54 @@ def _free_port():
         return s.getsockname()[1]
 
 
+@contextlib.contextmanager
+def running_app(command=None):
+    """Run the app on a free port for the duration of the block; yield its URL.
+
+    command : the server command before the port options; default scripts/serve.py,
+        the launcher `make run` uses (= `streamlit run app.py`, see its docstring).
+    """
+    port = _free_port()
+    ARTIFACTS.mkdir(exist_ok=True)
+    log_path = ARTIFACTS / f"streamlit-{port}.log"
+    command = command or [sys.executable, "scripts/serve.py"]
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen(
+            [*command, "--server.headless", "true", "--server.port", str(port),
+             "--server.address", "127.0.0.1"],
+            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+        )
+        try:
+            url = f"http://127.0.0.1:{port}"
+            deadline = time.time() + 60
+            while True:
+                if proc.poll() is not None:
+                    tail = log_path.read_text(errors="replace")[-2000:]
+                    pytest.fail(f"streamlit exited with code {proc.returncode} before serving:\n{tail}")
+                try:
+                    with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
+                        if r.status == 200:
+                            break
+                except OSError:
+                    pass
+                if time.time() > deadline:
+                    pytest.fail("streamlit did not start within 60 s")
+                time.sleep(0.3)
+            yield url
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(5)
+
+
 @pytest.fixture(scope="session")
 def app_url():
-    """Start `streamlit run app.py` on a free port; yield its URL."""
-    port = _free_port()
-    log = open(ARTIFACTS.mkdir(exist_ok=True) or ARTIFACTS / f"streamlit-{port}.log", "w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1"],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        proc.terminate()
-        pytest.fail("streamlit did not start within 60 s")
-    yield url
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    """One app server per test worker (scripts/serve.py on a free port); yields its URL."""
+    with running_app() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -93,14 +113,25 @@ def page(browser):
     context.close()
 
 
+IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+
+
 def wait_idle(pg, timeout=60_000):
-    """Wait until Streamlit has finished running the script (no 'Running...' status)."""
-    pg.wait_for_selector('[data-testid="stApp"]', timeout=timeout)
-    pg.wait_for_timeout(300)
-    pg.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout
-    )
-    pg.wait_for_timeout(300)
+    """Wait until Streamlit has finished running the script.
+
+    The app root says ``data-test-script-state="notRunning"`` only once a run has
+    finished ("initial" before the first one), so a page still showing its loading
+    skeleton is not mistaken for an idle one. The state is checked again after a
+    short pause, because a rerun triggered by the last interaction may not have
+    started yet.
+    """
+    for _ in range(2):
+        pg.wait_for_selector(IDLE, timeout=timeout)
+        pg.wait_for_function(
+            "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout
+        )
+        pg.wait_for_timeout(300)
+    pg.wait_for_selector(IDLE, timeout=timeout)
 
 
 def shot(pg, name):

@@ -1,0 +1,405 @@
+"""Reading an uploaded CSV: pure functions from bytes to a table, then to a Dataset.
+
+Two steps, each raising :class:`UploadError` (a ValueError) with a message
+meant for the user:
+
+- :func:`parse_csv` (bytes -> :class:`ParsedTable`): encoding, delimiter,
+  header, decimal comma / thousands separators, which columns are numeric.
+  Structural problems (empty, binary, ragged, too big) fail here.
+- :func:`build_dataset` (table + chosen columns + standardise flag ->
+  Dataset): drops rows with missing values, refuses infinite or absurdly
+  large numbers, optionally z-scores.
+
+Messages never contain user text (file or column names, cells): Streamlit
+renders st.error as Markdown. Where naming the culprit helps, the name goes
+to ``UploadError.detail`` for the caller to show as plain text.
+"""
+
+import csv
+import hashlib
+import io
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .data import Dataset
+
+MAX_BYTES = 50 * 2**20  # matches server.maxUploadSize in .streamlit/config.toml
+MAX_COLUMNS = 1_000
+MAX_CELLS = 10_000_000  # rows x columns; about 80 MB as float64
+MAX_PRESELECTED = 50
+MIN_ROWS = 2
+MAX_ABS_VALUE = 1e100  # squares of larger numbers overflow float64 in the distance computations
+SAMPLE_CHARS = 64 * 1024
+MAX_FIRST_LINE_CHARS = 4 * 2**20
+COUNTER_NAMES = {"", "id", "index", "idx", "row", "rownum", "row_id", "#", "no", "no.", "nr"}
+DELIMITERS = (",", ";", "\t", "|")
+DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "vertical bar"}
+# Markers read as "missing" on top of pandas' defaults (NA, N/A, NaN, null, None, empty, ...).
+EXTRA_MISSING = ("?", "-", "--", "#DIV/0!", "#VALUE!", "#REF!", "#NUM!", "#NAME?", "#NULL!", "missing")
+
+_MAGIC = (
+    (b"PK\x03\x04", "This looks like an Excel (.xlsx) or ZIP file, not a CSV. Save it as CSV first."),
+    (b"\xd0\xcf\x11\xe0", "This looks like an old Excel (.xls) file, not a CSV. Save it as CSV first."),
+    (b"%PDF", "This is a PDF file, not a CSV."),
+    (b"\x89PNG", "This is a PNG image, not a CSV. Images belong on the Colour quantization page."),
+    (b"\xff\xd8\xff", "This is a JPEG image, not a CSV. Images belong on the Colour quantization page."),
+    (b"GIF8", "This is a GIF image, not a CSV."),
+    (b"\x1f\x8b", "This is a gzip-compressed file. Decompress it and upload the CSV inside."),
+)
+
+_NUM = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
+_NUMBERISH = re.compile(rf"^(?:{_NUM}|[+-]?(?:inf|infinity|nan))$", re.IGNORECASE)
+_COMMA_DECIMAL = re.compile(r"^[+-]?(?:\d+|\d{1,3}(?:\.\d{3})+),\d+$")
+_DOT_GROUPED = re.compile(r"^[+-]?\d{1,3}(?:\.\d{3})+(?:,\d+)?$")
+_COMMA_GROUPED = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
+_DOT_DECIMAL = re.compile(r"^[+-]?\d*\.\d+(?:[eE][+-]?\d+)?$")
+
+
+class UploadError(ValueError):
+    """A file (or a column choice) that cannot be used; ``str(e)`` is the user-facing message.
+
+    detail : optional user text (e.g. a column name) to show as plain text, never as Markdown.
+    """
+
+    def __init__(self, message, detail=None):
+        super().__init__(message)
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class ParsedTable:
+    """A parsed upload. ``frame`` holds every column; numeric ones are float64.
+
+    Shared between sessions through a cache: treat it as read-only.
+    """
+
+    frame: pd.DataFrame = field(repr=False)
+    digest: str  # sha256 of the uploaded bytes
+    numeric_columns: tuple
+    text_columns: tuple  # columns that are not numbers (not offered for clustering)
+    empty_columns: tuple  # numeric-looking but with no values at all
+    default_columns: tuple  # preselected: numeric, minus row counters, at most MAX_PRESELECTED
+    encoding: str
+    delimiter: str
+    decimal: str
+    thousands: str | None
+    has_header: bool
+    notes: tuple = ()  # fixed sentences about what was guessed
+
+    @property
+    def shape(self):
+        return self.frame.shape
+
+
+@dataclass(frozen=True)
+class BuildInfo:
+    """What :func:`build_dataset` did, for the preview."""
+
+    n_rows_in: int
+    n_dropped: int
+    standardised: bool
+    constant_columns: tuple
+
+
+def digest_of(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+# ---------------------------------------------------------------- decoding
+
+
+def _looks_utf16(data):
+    head = data[:4096]
+    if len(head) < 4:
+        return None
+    even, odd = head[0::2], head[1::2]
+    if odd.count(0) > 0.4 * len(odd) and even.count(0) < 0.1 * len(even):
+        return "utf-16-le"
+    if even.count(0) > 0.4 * len(even) and odd.count(0) < 0.1 * len(odd):
+        return "utf-16-be"
+    return None
+
+
+def decode(data: bytes):
+    """Return (text, encoding name). Raises UploadError for binary or undecodable content."""
+    if not data.strip():
+        raise UploadError("The file is empty.")
+    for magic, message in _MAGIC:
+        if data.startswith(magic):
+            raise UploadError(message)
+    if data.startswith(b"\xef\xbb\xbf"):
+        candidates = [("utf-8-sig", "UTF-8 (with BOM)")]
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        candidates = [("utf-16", "UTF-16")]
+    elif (guess := _looks_utf16(data)) is not None:
+        candidates = [(guess, "UTF-16")]
+    else:
+        candidates = [("utf-8", "UTF-8"), ("cp1252", "Windows-1252 (Latin-1)"), ("latin-1", "Latin-1")]
+    text = encoding = None
+    for codec, label in candidates:
+        try:
+            text, encoding = data.decode(codec), label
+            break
+        except UnicodeDecodeError:
+            continue
+    if text is None:
+        raise UploadError("The file's text encoding could not be read. Save it as UTF-8 CSV.")
+    if not text.strip():
+        raise UploadError("The file is empty.")
+    sample = text[:SAMPLE_CHARS]
+    controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\r\n")
+    if "\x00" in sample or controls > 0.01 * len(sample):
+        raise UploadError("This does not look like a text CSV file (it contains binary data).")
+    return text, encoding
+
+
+# ---------------------------------------------------------------- guessing the format
+
+
+def _sample(text):
+    """The start of the text: at least SAMPLE_CHARS and the whole first two lines (up to a cap)."""
+    end = SAMPLE_CHARS
+    first = text.find("\n", 0, MAX_FIRST_LINE_CHARS)
+    if first >= 0:
+        second = text.find("\n", first + 1, first + 1 + MAX_FIRST_LINE_CHARS)
+        end = max(end, (second if second >= 0 else first) + 1)
+    sample = text[:end]
+    if len(text) > end and "\n" in sample:
+        sample = sample[: sample.rindex("\n")]
+    return sample
+
+
+def _sample_rows(text, delimiter, limit=60):
+    sample = _sample(text)
+    rows = []
+    try:
+        for row in csv.reader(io.StringIO(sample), delimiter=delimiter):
+            if row:
+                rows.append(row)
+            if len(rows) >= limit:
+                break
+    except csv.Error:
+        return []
+    return rows
+
+
+def sniff_delimiter(text):
+    """The delimiter whose rows have the most consistent field count (> 1); ',' if none splits."""
+    best, best_score = ",", None
+    for d in DELIMITERS:
+        rows = _sample_rows(text, d)
+        if not rows:
+            continue
+        counts = [len(r) for r in rows]
+        mode = max(set(counts), key=counts.count)
+        if mode < 2:
+            continue
+        score = (counts.count(mode) / len(counts), mode)
+        if best_score is None or score > best_score:
+            best, best_score = d, score
+    return best
+
+
+def _is_numberish(cell):
+    c = cell.strip().replace(" ", "")
+    return bool(_NUMBERISH.match(c) or _COMMA_DECIMAL.match(c) or _COMMA_GROUPED.match(c)
+                or _DOT_GROUPED.match(c))
+
+
+def guess_number_format(cells, delimiter):
+    """(decimal, thousands) for the data cells of a sample; only when unambiguous.
+
+    A decimal comma needs a non-comma delimiter, at least one cell like 1,5 and no cell
+    like 1.5 (1.234 alone is ambiguous, so it counts as neither). Thousands separators
+    are used only when every grouped-looking cell fits the grouping.
+    """
+    cells = [c.strip() for c in cells if c.strip()]
+    comma_dec = sum(1 for c in cells if _COMMA_DECIMAL.match(c))
+    dot_dec = sum(1 for c in cells if _DOT_DECIMAL.match(c) and not _DOT_GROUPED.match(c))
+    if delimiter != "," and comma_dec and not dot_dec:
+        thousands = "." if any(_DOT_GROUPED.match(c) for c in cells) else None
+        return ",", thousands
+    comma_cells = [c for c in cells if "," in c]
+    if comma_cells and all(_COMMA_GROUPED.match(c) for c in comma_cells):
+        return ".", ","
+    return ".", None
+
+
+# ---------------------------------------------------------------- parsing
+
+
+def _check_ragged(text, delimiter, n_fields, has_header):
+    """UploadError naming the first data row whose field count differs from the header's."""
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    try:
+        for i, row in enumerate(reader):
+            if row and len(row) != n_fields and any(f.strip() for f in row):
+                data_row = i if has_header else i + 1
+                raise UploadError(
+                    f"Data row {data_row:,} has {len(row):,} fields but the "
+                    f"{'header' if has_header else 'first row'} has {n_fields:,}. "
+                    "Every row needs the same number of fields: check the delimiter and quoting."
+                )
+    except csv.Error:
+        raise UploadError("The file could not be read as CSV (a quote is never closed, or a field "
+                          "is far too long).") from None
+
+
+def parse_csv(data: bytes) -> ParsedTable:
+    """Parse uploaded bytes into a :class:`ParsedTable`, or raise :class:`UploadError`."""
+    if len(data) > MAX_BYTES:
+        raise UploadError(f"The file is larger than {MAX_BYTES // 2**20} MB.")
+    digest = digest_of(data)
+    text, encoding = decode(data)
+    delimiter = sniff_delimiter(text)
+    rows = _sample_rows(text, delimiter)
+    if not rows:
+        raise UploadError("The file could not be read as CSV (a quote is never closed, or a field "
+                          "is far too long).")
+    n_fields = len(rows[0])
+    if n_fields > MAX_COLUMNS:
+        raise UploadError(f"The file has {n_fields:,} columns; the limit is {MAX_COLUMNS:,}.")
+    has_header = not all(_is_numberish(c) for c in rows[0] if c.strip()) or not any(
+        c.strip() for c in rows[0])
+    n_lines = text.count("\n") + 1
+    if n_lines * n_fields > MAX_CELLS:
+        raise UploadError(
+            f"The file has about {n_lines:,} rows x {n_fields:,} columns; the limit is "
+            f"{MAX_CELLS:,} cells. Upload fewer rows or columns."
+        )
+    data_rows = rows[1:] if has_header else rows
+    if has_header and not data_rows and len(text.strip().splitlines()) <= 1:
+        raise UploadError("The file has a header row but no data rows.")
+    decimal, thousands = guess_number_format([c for r in data_rows for c in r], delimiter)
+    _check_ragged(text, delimiter, n_fields, has_header)
+
+    names = None if has_header else [f"column {i + 1}" for i in range(n_fields)]
+    try:
+        frame = pd.read_csv(
+            io.BytesIO(text.encode("utf-8")), encoding="utf-8", sep=delimiter, header=0 if has_header else None, names=names,
+            decimal=decimal, thousands=thousands, skipinitialspace=True, engine="c",
+            na_values=list(EXTRA_MISSING), low_memory=False,
+        )
+    except pd.errors.EmptyDataError:
+        raise UploadError("The file has a header row but no data rows.") from None
+    except (pd.errors.ParserError, ValueError, OverflowError, MemoryError):
+        raise UploadError("The file could not be read as CSV. Check that it is a plain "
+                          "comma-, semicolon- or tab-separated text file.") from None
+    if len(frame) == 0:
+        raise UploadError("The file has a header row but no data rows.")
+    if len(frame) < MIN_ROWS:
+        raise UploadError(f"The file has only {len(frame)} data row; K-means needs at least {MIN_ROWS}.")
+    frame.columns = [str(c) for c in frame.columns]
+    frame = frame.reset_index(drop=True)
+
+    numeric, text_cols, empty = [], [], []
+    for col in frame.columns:
+        s = frame[col]
+        if s.dtype.kind in "iuf":
+            if s.isna().all():
+                empty.append(col)
+            else:
+                frame[col] = s.astype(np.float64)
+                numeric.append(col)
+        elif s.isna().all():
+            empty.append(col)
+        else:
+            text_cols.append(col)
+    if not numeric:
+        raise UploadError(
+            "No numeric columns found: K-means needs columns of numbers. "
+            f"The file has {len(frame.columns):,} column(s), all text or empty."
+        )
+
+    def row_counter(col):
+        """An id / index column: named like one and counting 0, 1, 2, ... or 1, 2, 3, ..."""
+        label = col.strip().lower()
+        if label not in COUNTER_NAMES and not label.startswith("unnamed:"):
+            return False
+        v = frame[col].to_numpy()
+        return len(v) > 2 and v[0] in (0, 1) and not np.isnan(v).any() and bool(np.all(np.diff(v) == 1))
+
+    counters = [c for c in numeric if row_counter(c)]
+    candidates = [c for c in numeric if c not in counters] or numeric
+    default = tuple(candidates[:MAX_PRESELECTED])
+    notes = []
+    if not has_header:
+        notes.append("No header row found, so the columns are named column 1, column 2, ...")
+    if decimal == ",":
+        notes.append("Numbers use a decimal comma" + (" and dots between thousands." if thousands else "."))
+    elif thousands:
+        notes.append("Numbers use commas between thousands.")
+    if counters and len(candidates) < len(numeric):
+        notes.append(f"{len(counters)} id column(s) that just count rows (1, 2, 3, ...) are not preselected.")
+    if len(candidates) > MAX_PRESELECTED:
+        notes.append(f"Only the first {MAX_PRESELECTED} numeric columns are preselected.")
+    return ParsedTable(
+        frame=frame, digest=digest, numeric_columns=tuple(numeric), text_columns=tuple(text_cols),
+        empty_columns=tuple(empty), default_columns=default, encoding=encoding, delimiter=delimiter,
+        decimal=decimal, thousands=thousands, has_header=has_header, notes=tuple(notes),
+    )
+
+
+# ---------------------------------------------------------------- to a Dataset
+
+
+def dataset_key(X, columns, standardise):
+    """A key for caches: the numeric content, the chosen columns and the scaling."""
+    h = hashlib.blake2b(digest_size=16)
+    h.update(repr((X.shape, tuple(columns), bool(standardise))).encode())
+    h.update(np.ascontiguousarray(X).tobytes())
+    return "csv:" + h.hexdigest()
+
+
+def build_dataset(parsed: ParsedTable, columns, standardise=False, name="upload.csv"):
+    """The Dataset for ``columns`` of ``parsed``: (Dataset, BuildInfo), or UploadError."""
+    columns = [c for c in columns if c in parsed.numeric_columns]
+    if not columns:
+        raise UploadError("Choose at least one numeric column to cluster on.")
+    frame = parsed.frame
+    sub = frame[columns]
+    complete = sub.notna().all(axis=1).to_numpy()
+    n_dropped = int((~complete).sum())
+    if complete.sum() < MIN_ROWS:
+        raise UploadError(
+            f"Only {int(complete.sum()):,} row(s) have a value in every chosen column"
+            f"{f' ({n_dropped:,} with missing values)' if n_dropped else ''}; "
+            f"K-means needs at least {MIN_ROWS}."
+        )
+    X = sub.to_numpy(dtype=np.float64)[complete]
+    finite = np.isfinite(X)
+    if not finite.all():
+        r, c = np.argwhere(~finite)[0]
+        row = int(np.flatnonzero(complete)[r]) + 1
+        raise UploadError(
+            f"Chosen column {c + 1} (named below) has an infinite value in data row {row:,}: 'inf', or a "
+            "number too large for a float such as 1e309. K-means needs finite numbers: fix the cell "
+            "or leave the column out.",
+            detail=columns[c],
+        )
+    big = np.abs(X) > MAX_ABS_VALUE
+    if big.any():
+        r, c = np.argwhere(big)[0]
+        row = int(np.flatnonzero(complete)[r]) + 1
+        raise UploadError(
+            f"Chosen column {c + 1} (named below) has a value beyond +/-1e100 in data row {row:,}; squared distances "
+            "would overflow. Rescale the column or leave it out.",
+            detail=columns[c],
+        )
+    constant = ()
+    if standardise:
+        mean = X.mean(axis=0)
+        std = X.std(axis=0)
+        const = std == 0
+        X = (X - mean) / np.where(const, 1.0, std)
+        X[:, const] = 0.0
+        constant = tuple(c for c, k in zip(columns, const) if k)
+    X = np.ascontiguousarray(X)
+    X.setflags(write=False)  # shared between sessions through the cache
+    kept = frame.loc[complete].reset_index(drop=True)
+    ds = Dataset(X, tuple(columns), str(name), None, dataset_key(X, columns, standardise),
+                 generated=False, frame=kept)
+    return ds, BuildInfo(len(frame), n_dropped, bool(standardise), constant)
