@@ -48,17 +48,12 @@ from streamlit.proto.BackMsg_pb2 import BackMsg  # noqa: E402
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: E402
 from streamlit.proto.WidgetStates_pb2 import WidgetState  # noqa: E402
 
-# The settings we recommend for a class (docs/load.md, README). The load test runs with them.
-CLASS_SERVER_ARGS = [
-    "--server.headless", "true",
-    "--server.maxUploadSize", "50",
-    "--server.maxMessageSize", "200",
-    "--client.showErrorDetails", "none",
-    "--client.toolbarMode", "viewer",
-    "--browser.gatherUsageStats", "false",
-    "--server.fileWatcherType", "none",
-    "--server.runOnSave", "false",
-]
+# .streamlit/config.toml already sets headless, maxUploadSize = 50, runOnSave = false,
+# showErrorDetails = "none", toolbarMode = "minimal" and no usage stats. On top of it, a
+# class server should not watch the source files (no reruns when a file changes, less CPU).
+CLASS_SERVER_ARGS = ["--server.headless", "true", "--server.fileWatcherType", "none"]
+# The launcher `make run` uses when present (it fixes deep links on a fresh server).
+LAUNCHER = ROOT / "scripts" / "serve.py"
 HZ = os.sysconf("SC_CLK_TCK")
 DATASETS = ["Blobs", "Two moons", "Circles", "Anisotropic blobs", "Unequal variances",
             "Uneven sizes", "Uniform noise"]
@@ -83,7 +78,9 @@ class Server:
         self.log_path = Path(log_path or ROOT / "test-artifacts" / f"load-server-{self.port}.log")
         self.log_path.parent.mkdir(exist_ok=True)
         self._log = open(self.log_path, "w")
-        args = [sys.executable, "-m", "streamlit", "run", "app.py", *CLASS_SERVER_ARGS,
+        launch = [sys.executable, str(LAUNCHER)] if LAUNCHER.exists() else [
+            sys.executable, "-m", "streamlit", "run", "app.py"]
+        args = [*launch, *CLASS_SERVER_ARGS,
                 "--server.port", str(self.port), "--server.address", "127.0.0.1", *extra_args]
         self.proc = subprocess.Popen(args, cwd=cwd, stdout=self._log, stderr=subprocess.STDOUT)
         self.pid = self.proc.pid
@@ -622,7 +619,8 @@ def render_markdown(cfg, rss, load, intr, memory_note=""):
         "CSV when the uploader exists), steps the Explorer, opens the Elbow page and changes k, "
         "then repeats until the time is up, with 0.2-0.8 s of think time between cycles.",
         "",
-        "Server settings: `streamlit run app.py " + " ".join(CLASS_SERVER_ARGS) + "`",
+        "Server: `" + ("python scripts/serve.py " if LAUNCHER.exists() else "streamlit run app.py ")
+        + " ".join(CLASS_SERVER_ARGS) + "` with the repository's `.streamlit/config.toml`.",
         "",
         "| figure | value |",
         "|---|---|",
