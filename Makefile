@@ -1,16 +1,20 @@
 # K-means Explorer. Two commands from a fresh clone: `make run` and `make test`.
-PYTHON ?= python3
+# Python 3.11 (numpy 2.4 is pinned); override with `make PYTHON=/path/to/python3.11 ...`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
+PYTEST_ARGS ?=
 
 .PHONY: run test lint unit app e2e bench loadtest install install-dev browser clean
 
-$(VENV)/bin/activate:
+# The virtualenv; stamp files re-install whenever a requirements file changes.
+$(VENV)/bin/python:
+	@test -n "$(PYTHON)" || { echo "No python3.11 / python3 found: install Python 3.11." >&2; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: requirements.txt | $(VENV)/bin/activate
+$(VENV)/.installed: requirements.txt | $(VENV)/bin/python
 	$(PY) -m pip install --quiet -r requirements.txt
 	touch $@
 
@@ -21,9 +25,10 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
+# scripts/serve.py is `streamlit run app.py` plus a fix for deep links on a fresh server.
 run: install
 	@echo "K-means Explorer: open http://localhost:$(PORT) in a browser (Ctrl+C stops it)"
-	$(VENV)/bin/streamlit run app.py --server.headless true --server.port $(PORT)
+	$(PY) scripts/serve.py --server.headless true --server.port $(PORT)
 
 # Debian's chromium for the end-to-end tests (Playwright cannot download browsers here).
 browser:
@@ -32,8 +37,19 @@ browser:
 lint: install-dev
 	$(VENV)/bin/ruff check .
 
+# Every test; pytest's exit code 5 ("no tests collected") fails like any other.
 test: install-dev browser lint
-	$(PY) -m pytest -n 2 --dist loadgroup tests
+	@mkdir -p test-artifacts
+	$(PY) -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS) tests
+
+unit: install-dev
+	$(PY) -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS) tests/core
+
+app: install-dev
+	$(PY) -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS) tests/app
+
+e2e: install-dev browser
+	$(PY) -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS) tests/e2e
 
 bench: install-dev
 	$(PY) bench/run_bench.py
@@ -42,4 +58,4 @@ loadtest: install-dev
 	$(PY) bench/load_test.py
 
 clean:
-	rm -rf $(VENV) test-artifacts .pytest_cache
+	rm -rf $(VENV) test-artifacts .pytest_cache .ruff_cache .hypothesis

@@ -79,11 +79,25 @@ def default_params(name):
     return {p: PARAM_SPECS[p][3] for p in GENERATORS[name].params}
 
 
+def _clamp(name, value):
+    """A parameter value forced into its PARAM_SPECS range and type (bad values -> default)."""
+    _, lo, hi, default, _ = PARAM_SPECS[name]
+    kind = type(default)
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return default
+    if not np.isfinite(v):
+        return default
+    return kind(min(max(kind(v), lo), hi))
+
+
 def generate(name, params):
-    """Make dataset ``name`` with ``params`` (missing ones take their defaults)."""
+    """Make dataset ``name`` with ``params`` (missing ones take their defaults, all are
+    clamped to their PARAM_SPECS range). Deterministic for given parameters."""
     if name not in GENERATORS:
         raise ValueError(f"unknown dataset {name!r}")
-    p = default_params(name) | {k: v for k, v in params.items() if k in GENERATORS[name].params}
+    p = default_params(name) | {k: _clamp(k, v) for k, v in params.items() if k in GENERATORS[name].params}
     n, seed = int(p["n"]), int(p["data_seed"])
     if name == "blobs":
         X, _ = skd.make_blobs(n_samples=n, centers=int(p["centers"]),
@@ -92,9 +106,9 @@ def generate(name, params):
         X, _ = skd.make_moons(n_samples=n, noise=float(p["noise"]), random_state=seed)
     elif name == "circles":
         X, _ = skd.make_circles(n_samples=n, noise=float(p["noise"]), factor=0.5, random_state=seed)
-    elif name == "anisotropic":
+    elif name == "anisotropic":  # scikit-learn's example transformation
         X, _ = skd.make_blobs(n_samples=n, centers=int(p["centers"]), random_state=seed)
-        X = X @ np.array([[0.6, -0.64], [-0.41, 0.85]])
+        X = X @ np.array([[0.6, -0.6366], [-0.4089, 0.8525]])
     elif name == "varied":
         X, _ = skd.make_blobs(n_samples=n, centers=3, cluster_std=[1.0, 2.5, 0.5], random_state=seed)
     elif name == "uneven":
