@@ -1,9 +1,102 @@
-"""Elbow page (placeholder until its issue lands)."""
+"""Elbow page: inertia against k over several seeds, the knee, optional scores, one clustering."""
 
 import streamlit as st
 
+from kmeans_app import choosing_k as ck
 from kmeans_app import state
+from kmeans_app.figures.common import clustering_figure
+from kmeans_app.figures.elbow import elbow_figure
+from kmeans_app.figures.style import plain
+from kmeans_app.projection import fit_projection
 
-st.title("Elbow")
+PANELS = {  # label -> (Scores field, better)
+    "Mean silhouette": ("silhouette", "max"),
+    "Calinski–Harabasz": ("calinski_harabasz", "max"),
+    "Davies–Bouldin": ("davies_bouldin", "min"),
+}
+SHOW_KEY, CHART_KEY = "elbow_show_k", "elbow_chart"
+
+
+def _clicked_k():
+    """Chart click -> the 'show the clustering for k' selector."""
+    points = st.session_state[CHART_KEY].selection.points
+    if points and "x" in points[0]:
+        st.session_state[SHOW_KEY] = int(round(points[0]["x"]))
+
+
+def _open_in_explorer(k, seed, init):
+    st.session_state["k"], st.session_state["seed"], st.session_state["init"] = k, seed, init
+
+
+st.title("Elbow: how many clusters?")
+st.markdown("Inertia always falls as k grows; the **elbow** is where adding a cluster stops paying off. "
+            "Each k is fitted from several seeds: the line is their mean, the band their range.")
 ds = state.current_dataset()
-st.write("Data:", "none" if ds is None else f"{ds.name}, {ds.X.shape[0]} rows")
+if ds is None:
+    st.info("Upload a CSV file in the sidebar to draw its elbow curve.")
+    st.stop()
+cfg = state.settings()
+n = len(ds.X)
+c1, c2, c3 = st.columns([2, 1, 3])
+lo, hi = c1.slider("Range of k", 1, 20, ck.DEFAULT_K_RANGE, key="elbow_range")
+n_seeds = c2.number_input("Seeds per k", 1, ck.MAX_SEEDS, ck.DEFAULT_SEEDS, key="elbow_seeds",
+                          help="Each k is fitted once from each seed (the sidebar's seed and the next ones).")
+shown = c3.multiselect("Also plot", list(PANELS), default=["Mean silhouette"], key="elbow_panels",
+                       help="Each score gets its own panel below, on the same k axis.")
+ks = ck.k_values(lo, hi, n)
+if not ks:
+    st.warning(f"This data has only {n} rows: choose a range of k that starts at {n} or below.")
+    st.stop()
+seeds = ck.seed_list(cfg.seed, n_seeds)
+init = ck.sweep_init(cfg.init)
+
+bar = st.progress(0.0, text="Fitting…")
+sweep = ck.elbow_sweep(ds.X, ds.key, ks, init, seeds, progress=lambda f, t: bar.progress(f, text=t))
+scores = []
+if shown:
+    scores = ck.score_sweep(ds.X, ds.key, ks, init, sweep.best_seed,
+                            progress=lambda f, t: bar.progress(f, text=t))
+bar.empty()
+
+knee = ck.knee_of(sweep)
+best_sil = ck.best_silhouette_k(scores) if "Mean silhouette" in shown else None
+if best_sil is None and knee is not None:
+    st.success(f"The elbow (Kneedle's knee of the mean curve) is at k = {knee}.")
+else:
+    (st.success if knee is not None and knee == best_sil else st.warning)(ck.verdict(knee, best_sil))
+if len(ks) < 3:
+    st.caption("A knee needs at least three values of k: widen the range.")
+
+if SHOW_KEY not in st.session_state or st.session_state[SHOW_KEY] not in ks:
+    st.session_state[SHOW_KEY] = knee if knee is not None else min(max(cfg.k, ks[0]), ks[-1])
+panels = [(label, [getattr(s, PANELS[label][0]) for s in scores], PANELS[label][1]) for label in shown]
+note = ck.sample_note(n, sweep=True) if "Mean silhouette" in shown else None
+fig = elbow_figure(ks, sweep.inertia, sweep.mean_seconds, knee=knee, selected=st.session_state[SHOW_KEY],
+                   panels=panels, note=note)
+st.plotly_chart(fig, width="stretch", key=CHART_KEY, on_select=_clicked_k, selection_mode="points")
+st.caption(f"All {n:,} rows are clustered for every k ({len(seeds)} runs per k, init {init}, "
+           f"seeds {seeds[0]}–{seeds[-1]}). Fit time is per run, measured when it was first computed; "
+           "results are cached. Click a point to see that clustering.")
+
+st.subheader("The clustering for one k")
+k = st.select_slider("Show the clustering for k", options=list(ks), key=SHOW_KEY)
+seed = sweep.best_seed(k)
+model = ck.explorer_run(ds.X, ds.key, k, init, seed)
+proj = fit_projection(ds.X, ds.feature_names)
+P, C = proj.apply(ds.X), proj.apply(model.cluster_centers_)
+left, right = st.columns([3, 1])
+left.plotly_chart(
+    clustering_figure(P, model.labels_, C, draw_cells=ds.X.shape[1] <= 2,
+                      axis_titles=tuple(plain(t) for t in proj.axis_titles),
+                      title=f"k = {k}: best of the {len(seeds)} seeds (seed {seed})"),
+    width="stretch", key="elbow_clustering")
+right.metric("Inertia", f"{model.inertia_:.4g}")
+right.metric("Iterations", model.n_iter_)
+if ds.X.shape[1] > 2:
+    right.caption(f"{ds.X.shape[1]} features, drawn on their first two principal components.")
+if right.button(f"Open k = {k} in the Explorer", on_click=_open_in_explorer, args=(k, seed, init),
+                help=f"Sets the sidebar's k to {k} and seed to {seed}, then opens the Explorer.",
+                type="primary"):
+    # query_params={}: Streamlit 1.67 refuses to clear the widget-bound URL parameters otherwise;
+    # the bound sidebar widgets write them back on the next run.
+    st.switch_page("pages/explorer.py", query_params={})

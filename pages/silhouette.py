@@ -1,9 +1,85 @@
-"""Silhouette page (placeholder until its issue lands)."""
+"""Silhouette page: how well each point sits in its cluster, for the sidebar's k."""
 
 import streamlit as st
 
+from kmeans_app import choosing_k as ck
 from kmeans_app import state
+from kmeans_app.figures.silhouette import silhouette_by_k_figure, silhouette_figure, silhouette_scatter
+from kmeans_app.figures.style import plain
+from kmeans_app.projection import fit_projection
 
-st.title("Silhouette")
+SWEEP_KS = (2, 10)
+
+st.title("Silhouette: does each point sit well in its cluster?")
+st.markdown(
+    "For each point, compare **a**, its mean distance to the other points of its own cluster, with "
+    "**b**, its mean distance to the points of the nearest other cluster. Its silhouette is "
+    "s = (b − a) / max(a, b), between −1 and 1."
+)
 ds = state.current_dataset()
-st.write("Data:", "none" if ds is None else f"{ds.name}, {ds.X.shape[0]} rows")
+if ds is None:
+    st.info("Upload a CSV file in the sidebar to see its silhouettes.")
+    st.stop()
+cfg = state.settings()
+init = ck.sweep_init(cfg.init)
+n = len(ds.X)
+note = ck.sample_note(n)
+if cfg.init == "pick":
+    st.caption("Hand-picked centres belong to the Explorer; this page starts from k-means++ instead.")
+
+if cfg.k < 2:
+    st.info("The silhouette needs at least two clusters: with k = 1 there is no “other cluster” to "
+            "compare with. Set k to 2 or more in the sidebar.")
+elif cfg.k > n:
+    st.warning(f"k = {cfg.k} is more than the {n} rows of this data: lower k in the sidebar.")
+else:
+    model = ck.explorer_run(ds.X, ds.key, cfg.k, init, cfg.seed)
+    with st.spinner(f"Computing the silhouette of {n if note is None else ck.SILHOUETTE_SAMPLE:,} points…"):
+        view = ck.silhouette_view(ds.X, model.labels_, ds.key, cfg.k, init, cfg.seed)
+    n_bad = int((view.values < 0).sum())
+    m1, m2, m3 = st.columns(3)
+    m1.metric("Mean silhouette", f"{view.mean:.3f}")
+    m2.metric("Points with s < 0", f"{n_bad:,}", help="Closer, on average, to another cluster than to their own.")
+    m3.metric("Points scored", f"{len(view.values):,} of {n:,}")
+    left, right = st.columns(2)
+    left.plotly_chart(silhouette_figure(view.values, view.labels, cfg.k, note=note), width="stretch",
+                      key="silhouette_plot")
+    proj = fit_projection(ds.X, ds.feature_names)
+    X_scored = ds.X if view.rows is None else ds.X[view.rows]
+    right.plotly_chart(
+        silhouette_scatter(proj.apply(X_scored), view.labels, view.values,
+                           proj.apply(model.cluster_centers_), draw_cells=ds.X.shape[1] <= 2,
+                           axis_titles=tuple(plain(t) for t in proj.axis_titles),
+                           title=f"k = {cfg.k}, seed {cfg.seed}: hover a point for its silhouette"),
+        width="stretch", key="silhouette_scatter")
+    if ds.X.shape[1] > 2:
+        right.caption(f"{ds.X.shape[1]} features, drawn on their first two principal components; "
+                      "the silhouette uses all features.")
+    if note:
+        st.caption(note)
+
+guide, chart = st.columns([1, 1])
+with guide.expander("How to read a silhouette", expanded=True):
+    st.markdown(
+        "- **Above about 0.5**: the point is much closer to its own cluster than to any other; "
+        "a cluster whose band is mostly this wide is well separated.\n"
+        "- **Around 0.25 or below**: the point sits near a boundary. If most points look like this, "
+        "the clusters overlap or k is not a natural number of groups for this data.\n"
+        "- **Below 0**: the point is on average closer to another cluster than to its own. "
+        "A few are normal at a boundary; many suggest a poor k or data K-means cannot split.\n"
+        "- Compare band **widths** too: very unequal sizes or a band far below the dashed mean "
+        "line point to a cluster that is merged or split wrongly."
+    )
+
+ks = ck.k_values(*SWEEP_KS, n)
+if ks:
+    bar = chart.progress(0.0, text="Scoring k = 2 … 10")
+    scores = ck.score_sweep(ds.X, ds.key, ks, init, lambda k: cfg.seed,
+                            progress=lambda f, t: bar.progress(f, text=t))
+    bar.empty()
+    chart.plotly_chart(silhouette_by_k_figure(ks, [s.silhouette for s in scores],
+                                              chosen=cfg.k if cfg.k in ks else None,
+                                              note=ck.sample_note(n, sweep=True)),
+                       width="stretch", key="silhouette_by_k")
+    chart.caption(f"One run per k from the sidebar's seed ({cfg.seed}), stopped at scikit-learn's default "
+                  "tolerance (the plots above use the Explorer's run, iterated to the end).")

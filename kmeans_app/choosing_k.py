@@ -1,0 +1,275 @@
+"""Choosing k: the cached sweeps behind the Elbow and Silhouette pages.
+
+A sweep fits many runs, so each is one core K-means run (n_init=1) stopped at
+scikit-learn's default tolerance (``SWEEP_TOL``). A clustering a page *shows*
+is ``explorer_run``: ``runs.fit_run`` with the Explorer's own settings (run to
+full convergence), so "open it in the Explorer" shows exactly the same run.
+From the same seed the two almost always end in the same partition; on big
+data the sweep saves hundreds of iterations per run.
+Each sweep run is cached on its own (data key, k, init, seed):
+a sweep reports progress run by run, widening the k range or adding seeds
+reuses what is done, and 30 sessions on the same data compute it once.
+Only small things are cached (centres, inertia, time, scores), never labels
+of every row, so memory stays bounded whatever the data size.
+
+All rows are clustered. The silhouette costs O(n^2): one clustering's silhouette
+plot is exact up to ``SILHOUETTE_EXACT_MAX`` points and uses a fixed random
+sample of ``SILHOUETTE_SAMPLE`` points above that; curves against k (one
+silhouette per k) use at most ``SWEEP_SILHOUETTE_MAX`` rows, sampled the same
+way. Samples are seeded, so the same rows are scored for every k and session.
+"""
+
+import time
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import streamlit as st
+
+from kmeans_core import (
+    KMeans,
+    assign,
+    calinski_harabasz_score,
+    davies_bouldin_score,
+    silhouette_samples,
+    silhouette_score,
+)
+from kmeans_core.knee import find_knee
+
+from .runs import fit_run
+
+DEFAULT_K_RANGE = (1, 10)
+DEFAULT_SEEDS = 5
+MAX_SEEDS = 20
+SILHOUETTE_EXACT_MAX = 20_000
+SILHOUETTE_SAMPLE = 10_000
+SAMPLE_SEED = 0
+# Curves of the mean silhouette against k need one silhouette per k: they use at most this many rows.
+SWEEP_SILHOUETTE_MAX = 5_000
+SWEEP_MAX_ITER, SWEEP_TOL = 300, 1e-4  # scikit-learn's defaults
+EXPLORER_MAX_ITER, EXPLORER_TOL = 300, 0.0  # as pages/explorer.py passes them to runs.fit_run
+
+
+def explorer_run(X, data_key, k, init, seed):
+    """The run the Explorer shows for (data, k, init, seed): cached and shared with it."""
+    return fit_run(X, data_key, k, sweep_init(init), seed, max_iter=EXPLORER_MAX_ITER, tol=EXPLORER_TOL)
+
+
+def sweep_init(init):
+    """The init a sweep uses: the sidebar's, with "pick" (hand-picked centres) read as k-means++."""
+    return "random" if init == "random" else "k-means++"
+
+
+def k_values(lo, hi, n_rows):
+    """The k in [lo, hi] that the data can take (k never exceeds the number of rows)."""
+    return tuple(range(max(1, lo), min(hi, n_rows) + 1))
+
+
+def seed_list(first_seed, n_seeds):
+    """The seeds of a sweep: the sidebar's seed and the ones after it."""
+    return tuple(int(first_seed) + i for i in range(int(n_seeds)))
+
+
+@dataclass(frozen=True)
+class Fit:
+    """One K-means run, reduced to what a sweep needs (labels are ``assign(X, centers)``)."""
+
+    k: int
+    seed: int
+    inertia: float
+    seconds: float
+    n_iter: int
+    centers: np.ndarray
+
+
+@st.cache_data(max_entries=2048, show_spinner=False)
+def fit_one(_X, data_key, k, init, seed):
+    """One run (n_init=1) on all rows of _X; ``data_key`` identifies _X for the cache."""
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # "only m distinct points": fine here
+        model = KMeans(k, init=sweep_init(init), n_init=1, random_state=seed, max_iter=SWEEP_MAX_ITER,
+                       tol=SWEEP_TOL, record="centers").fit(_X)
+    seconds = time.perf_counter() - start
+    return Fit(int(k), int(seed), float(model.inertia_), seconds, int(model.n_iter_),
+               np.asarray(model.cluster_centers_))
+
+
+@dataclass(frozen=True)
+class ElbowSweep:
+    """Inertia of every (k, seed) run. Rows follow ``ks``, columns follow ``seeds``."""
+
+    ks: tuple
+    seeds: tuple
+    inertia: np.ndarray  # (len(ks), len(seeds))
+    seconds: np.ndarray  # (len(ks), len(seeds)), time of each run when it was first computed
+
+    @property
+    def mean(self):
+        return self.inertia.mean(axis=1)
+
+    @property
+    def low(self):
+        return self.inertia.min(axis=1)
+
+    @property
+    def high(self):
+        return self.inertia.max(axis=1)
+
+    @property
+    def mean_seconds(self):
+        return self.seconds.mean(axis=1)
+
+    def best_seed(self, k):
+        """The seed whose run reached the lowest inertia for this k (the first one on ties)."""
+        return self.seeds[int(np.argmin(self.inertia[self.ks.index(k)]))]
+
+
+def _tick(progress, done, total, text):
+    if progress is not None:
+        progress(min(done / total, 1.0), text)
+
+
+def elbow_sweep(X, data_key, ks, init, seeds, progress=None):
+    """Fit every k in ``ks`` from every seed; ``progress(fraction, text)`` is called after each run."""
+    ks, seeds = tuple(ks), tuple(seeds)
+    inertia = np.empty((len(ks), len(seeds)))
+    seconds = np.empty_like(inertia)
+    total = len(ks) * len(seeds)
+    for i, k in enumerate(ks):
+        for j, seed in enumerate(seeds):
+            fit = fit_one(X, data_key, k, init, seed)
+            inertia[i, j], seconds[i, j] = fit.inertia, fit.seconds
+            _tick(progress, i * len(seeds) + j + 1, total, f"Fitting k = {k} (seed {seed})")
+    return ElbowSweep(ks, seeds, inertia, seconds)
+
+
+def knee_of(sweep):
+    """The knee of the mean inertia curve (Kneedle, from the core), or None when there is none."""
+    if len(sweep.ks) < 3:
+        return None
+    knee = find_knee(np.asarray(sweep.ks, dtype=float), sweep.mean)
+    return None if knee is None else int(round(knee))
+
+
+def silhouette_rows(n, limit=None, size=None, seed=SAMPLE_SEED):
+    """Rows a silhouette uses: None (all rows) up to ``limit`` rows, else a fixed sorted random
+    sample of ``size`` rows (the same rows for every k). Defaults: one clustering's silhouette
+    (SILHOUETTE_EXACT_MAX, SILHOUETTE_SAMPLE)."""
+    limit = SILHOUETTE_EXACT_MAX if limit is None else limit
+    size = SILHOUETTE_SAMPLE if size is None else size
+    if n <= limit:
+        return None
+    return np.sort(np.random.default_rng(seed).choice(n, size, replace=False))
+
+
+def sweep_rows(n):
+    """Rows behind the per-k mean silhouettes (Elbow panel, Silhouette page's small chart)."""
+    return silhouette_rows(n, SWEEP_SILHOUETTE_MAX, SWEEP_SILHOUETTE_MAX)
+
+
+def sample_note(n, sweep=False):
+    """One sentence on the rows behind a silhouette, or None when it uses every row."""
+    limit, size = (SWEEP_SILHOUETTE_MAX,) * 2 if sweep else (SILHOUETTE_EXACT_MAX, SILHOUETTE_SAMPLE)
+    if n <= limit:
+        return None
+    return (f"Silhouette on a random sample of {size:,} of the {n:,} points (seed {SAMPLE_SEED}, "
+            f"the same rows for every k); all {n:,} points are clustered.")
+
+
+@dataclass(frozen=True)
+class Scores:
+    """Quality scores of one run; None where a score is undefined (a single cluster)."""
+
+    k: int
+    seed: int
+    silhouette: float | None
+    calinski_harabasz: float | None
+    davies_bouldin: float | None
+    n_sampled: int  # rows behind the silhouette
+
+
+def _defined(score, *args):
+    try:
+        return float(score(*args))
+    except ValueError:  # fewer than two clusters (or one per point): the score is undefined
+        return None
+
+
+@st.cache_data(max_entries=2048, show_spinner=False)
+def run_scores(_X, data_key, k, init, seed):
+    """Mean silhouette (on ``sweep_rows``), Calinski-Harabasz and Davies-Bouldin (all rows) of the
+    run ``fit_one(_X, data_key, k, init, seed)``."""
+    fit = fit_one(_X, data_key, k, init, seed)
+    labels = assign(_X, fit.centers)[0]
+    rows = sweep_rows(len(_X))
+    Xs, ls = (_X, labels) if rows is None else (_X[rows], labels[rows])
+    several = len(np.unique(labels)) >= 2
+    return Scores(
+        int(k), int(seed),
+        _defined(silhouette_score, Xs, ls) if len(np.unique(ls)) >= 2 else None,
+        _defined(calinski_harabasz_score, _X, labels) if several else None,
+        _defined(davies_bouldin_score, _X, labels) if several else None,
+        len(Xs),
+    )
+
+
+def score_sweep(X, data_key, ks, init, seed_of_k, progress=None):
+    """Scores for each k of ``ks``, for the run of seed ``seed_of_k(k)``; a list of Scores."""
+    out = []
+    for i, k in enumerate(ks):
+        out.append(run_scores(X, data_key, k, init, seed_of_k(k)))
+        _tick(progress, i + 1, len(ks), f"Scoring k = {k}")
+    return out
+
+
+def best_silhouette_k(scores):
+    """The k with the highest mean silhouette, or None when none is defined."""
+    defined = [s for s in scores if s.silhouette is not None]
+    return max(defined, key=lambda s: s.silhouette).k if defined else None
+
+
+def verdict(knee, best_sil):
+    """One plain sentence comparing the elbow's k with the best mean silhouette's k."""
+    if knee is None and best_sil is None:
+        return "No clear elbow: inertia falls without a marked bend, so this curve does not single out a k."
+    if knee is None:
+        return (f"No clear elbow: inertia falls without a marked bend. The mean silhouette is highest "
+                f"at k = {best_sil}, but check that clustering before trusting it.")
+    if best_sil is None or best_sil == knee:
+        also = "" if best_sil is None else ", and the mean silhouette is highest there too"
+        return f"The elbow is at k = {knee}{also}."
+    return (f"The two criteria disagree: the elbow is at k = {knee} but the mean silhouette is "
+            f"highest at k = {best_sil}, so look at both clusterings before choosing.")
+
+
+@dataclass(frozen=True)
+class SilhouetteView:
+    """Per-point silhouettes of one run. ``rows`` is None when every row is scored."""
+
+    rows: np.ndarray | None
+    values: np.ndarray
+    labels: np.ndarray  # labels of the scored rows
+    n: int
+
+    @property
+    def mean(self):
+        return float(self.values.mean())
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def silhouette_view(_X, _labels, data_key, k, init, seed):
+    """Silhouette of every scored row of the run (data_key, k, init, seed) whose labels are _labels."""
+    rows = silhouette_rows(len(_X))
+    Xs, ls = (_X, np.asarray(_labels)) if rows is None else (_X[rows], np.asarray(_labels)[rows])
+    values = np.asarray(silhouette_samples(Xs, ls), dtype=float)
+    return SilhouetteView(rows, values, ls.astype(np.intp), len(_X))
+
+
+__all__ = [
+    "DEFAULT_K_RANGE", "DEFAULT_SEEDS", "SILHOUETTE_EXACT_MAX", "SILHOUETTE_SAMPLE", "SWEEP_SILHOUETTE_MAX",
+    "ElbowSweep", "Fit", "Scores", "SilhouetteView", "best_silhouette_k", "elbow_sweep", "explorer_run",
+    "fit_one",
+    "k_values", "knee_of", "run_scores", "sample_note", "score_sweep", "seed_list", "silhouette_rows",
+    "silhouette_view", "sweep_init", "sweep_rows", "verdict",
+]
