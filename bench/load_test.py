@@ -57,7 +57,8 @@ LAUNCHER = ROOT / "scripts" / "serve.py"
 HZ = os.sysconf("SC_CLK_TCK")
 DATASETS = ["Blobs", "Two moons", "Circles", "Anisotropic blobs", "Unequal variances",
             "Uneven sizes", "Uniform noise"]
-STEP_BUTTON = re.compile(r"\b(step|next)\b", re.I)
+# The Explorer's stepping buttons (Assign / Update / Iteration, or Step / Next).
+STEP_BUTTON = re.compile(r"^\s*(assign|update|iteration|step|next)\b", re.I)
 FINISHED = {0: "ok", 1: "compile error", 2: "stopped for rerun", 3: "fragment ok"}
 
 
@@ -467,7 +468,7 @@ def one_cycle(sess, stats, rng, steps=4):
         if not btns:  # placeholder page: changing k is the interaction
             stats.record("explorer k", sess.set("k (clusters)", rng.randrange(2, 8)))
             continue
-        stats.record("explorer step", sess.click(btns[0]))
+        stats.record("explorer step", sess.click(btns[0]))  # the next half-step
     stats.record("go Elbow", sess.goto("Elbow"))
     stats.record("elbow k", sess.set("k (clusters)", rng.randrange(2, 8)))
     stats.cycles += 1
@@ -482,8 +483,10 @@ def run_session(base, idx, until, out, think=(0.2, 0.8)):
         qs = f"dataset={DATASETS[idx % len(DATASETS)].replace(' ', '+')}&k={3 + idx % 4}&seed={idx}"
         sess = Session(base, qs)
         stats.record("open", sess.start())
-        while time.monotonic() < until:
+        while True:  # at least one full cycle, then until the time is up
             one_cycle(sess, stats, rng)
+            if time.monotonic() >= until:
+                break
             time.sleep(rng.uniform(*think))
     except Exception as e:  # noqa: BLE001 - a failed session is a counted error, not a crash
         stats.failures.append(f"{type(e).__name__}: {e}")

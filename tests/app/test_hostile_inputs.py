@@ -172,10 +172,11 @@ def image_uploader(at):
     return ups[0]
 
 
-def image_state(at):
-    """What the quantization page shows: its images (by URL) and text, for before/after."""
-    imgs = [getattr(i, "proto", None) for i in at.get("imgs")]
-    return [str(p) for p in imgs if p is not None]
+IMAGE_KEY = "q_image"  # pages/quantization.py: the last good upload
+
+
+def current_image(at):
+    return at.session_state[IMAGE_KEY] if IMAGE_KEY in at.session_state else None
 
 
 @pytest.mark.parametrize("case", IMAGE_CASES, ids=lambda c: c.id)
@@ -189,7 +190,8 @@ def test_hostile_image(case):
     assert_no_crash(at, "a good image")
     assert not at.error, f"a good PNG was refused: {[e.value for e in at.error]}"
     before_settings = settings(at)
-    before_images = image_state(at)
+    before_image = current_image(at)
+    assert before_image is not None, f"the good image is not kept in session_state[{IMAGE_KEY!r}]"
     image_uploader(at).set_value((case.filename, case.data, case.mime))
     at.run()
     assert_no_crash(at, case.id)
@@ -198,8 +200,8 @@ def test_hostile_image(case):
     if errors:
         assert case.expect in ("reject", "either"), f"{case.id} should load but shows {errors}"
         assert all(len(e) > 15 for e in errors), f"{case.id}: unclear message {errors}"
-        if before_images:
-            assert image_state(at), f"{case.id}: the earlier image is gone"
+        assert current_image(at) is before_image, f"{case.id}: the earlier image was replaced"
     else:
         assert case.expect in ("accept", "either"), f"{case.id} should be refused, but was accepted"
+        assert current_image(at) is not before_image, f"{case.id}: accepted but the image did not change"
 

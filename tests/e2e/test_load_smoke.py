@@ -1,0 +1,36 @@
+"""A tiny version of bench/load_test.py: 3 concurrent websocket sessions for a few seconds.
+
+Its own server (the class launcher), real Streamlit protocol sessions, each
+loading data (odd ones upload a CSV), stepping the Explorer and using the
+Elbow page. No errors, no tracebacks in the server log, every session served.
+The full 30-session run is `make loadtest` (docs/load.md).
+"""
+
+import pytest
+
+from bench.load_test import Server, run_load
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def server():
+    srv = Server()
+    try:
+        yield srv
+    finally:
+        srv.stop()
+
+
+def test_three_sessions_no_errors(server):
+    rss_before = server.rss_mib()
+    result = run_load(server, sessions=3, seconds=4, ramp=0.5)
+    assert result["errors"] == 0, result["failures"]
+    print({k: v for k, v in result.items() if k != "by_action"})
+    assert result["served"] == 3, result
+    assert result["uploads"] >= 1, "no session reached the CSV uploader"
+    assert result["interactions"] >= 3 * 8, result
+    assert result["p95_s"] < 30, f"p95 {result['p95_s']:.1f} s per interaction"
+    assert server.rss_mib() > 0 and rss_before > 0
+    log = server.log_text()
+    assert "Traceback" not in log, log[-3000:]
