@@ -23,6 +23,9 @@ import numpy as np
 from ._validation import check_data, check_labels, check_sample_weight, scale_exponent
 
 BLOCK_BYTES = 2 * 2**20  # an (rows, k) block of distances stays around 2 MiB: it fits in cache
+# Up to this many clusters the E step packs the centre index into the distance's low
+# mantissa bits (at most 5 bits: ties closer than ~1e-14 relative go to the lower index).
+PACKED_MAX_K = 32
 
 
 def _row_chunks(n_rows, n_centers, itemsize=8):
@@ -191,9 +194,9 @@ class _Engine:
         n, d = X.shape
         self.n, self.d, self.dtype = n, d, X.dtype
         self.exponent = scale_exponent(X.dtype, X, *extra)
-        # [x, 1] rows: one matmul with [-2 M^T ; ||m||^2] gives -2 x.m + ||m||^2
-        # without a separate pass to add ||m||^2 to every row of the block.
-        self.Xa = np.empty((n, d + 1), dtype=X.dtype)
+        # Rows [x, 1, ||x||^2]: one matmul with [-2 M^T ; ||m||^2 ; 1] gives the whole
+        # ||x||^2 - 2 x.m + ||m||^2, without separate passes adding the norms to every block.
+        self.Xa = np.empty((n, d + 2), dtype=X.dtype)
         Xc = self.Xa[:, :d]
         if self.exponent:
             np.ldexp(X, self.exponent, out=Xc)
@@ -206,7 +209,8 @@ class _Engine:
         Xc -= self.mean
         self.Xa[:, d] = 1.0
         self.Xc = Xc
-        self.x_sq = np.einsum("ij,ij->i", Xc, Xc)
+        self.x_sq = self.Xa[:, d + 1]
+        np.einsum("ij,ij->i", Xc, Xc, out=self.x_sq)
         # Weights rescaled by a power of two too, so w * x cannot overflow.
         w = sample_weight
         self.w_exponent = scale_exponent(np.float32, w) if w.max() > 2.0**40 or w.max() < 2.0**-40 else 0
@@ -289,9 +293,17 @@ class _Engine:
         Returns (inertia in engine units, number of labels that differ from old_labels).
         """
         k, d = centers.shape
-        B = np.empty((d + 1, k), dtype=self.dtype)
+        B = np.empty((d + 2, k), dtype=self.dtype)
         B[:d] = -2.0 * centers.T
         B[d] = np.einsum("ij,ij->i", centers, centers)
+        B[d + 1] = 1.0
+
+        def finish(s, e, lab, near):
+            """Inertia part and number of changed labels for rows s:e."""
+            part = float(near.sum(dtype=np.float64)) if self.unit_weights else float(
+                near.astype(np.float64) @ self.w64[s:e])
+            changed = e - s if old_labels is None else int(np.count_nonzero(lab != old_labels[s:e]))
+            return part, changed
 
         def state():
             rows = self.chunks(k)[0][1]
@@ -307,14 +319,42 @@ class _Engine:
             # the chosen entry of each row, picked from the flat block by offset + label
             np.take(block.reshape(-1), offsets[:m] + lab, out=near[:m])
             near_m = near[:m]
-            near_m += self.x_sq[s:e]
-            np.maximum(near_m, 0.0, out=near_m)
-            part = float(near_m.sum(dtype=np.float64)) if self.unit_weights else float(
-                near_m.astype(np.float64) @ self.w64[s:e])
-            changed = m if old_labels is None else int(np.count_nonzero(lab != old_labels[s:e]))
-            return part, changed
+            np.maximum(near_m, 0.0, out=near_m)  # rounding can leave -1e-17 on a centre
+            return finish(s, e, lab, near_m)
 
-        results = self.run(k, task, state)
+        bits = (k - 1).bit_length()
+        low = np.int64((1 << bits) - 1)
+        index = np.arange(k, dtype=np.int64)[:, None]
+        BT = np.ascontiguousarray(B.T)
+
+        def packed_state():
+            rows = self.chunks(k)[0][1]
+            return np.empty(rows * k), np.empty(rows, dtype=np.int64)
+
+        def packed_task(st, s, e):
+            flat, keys = st
+            m = e - s
+            DT = flat[: k * m].reshape(k, m)  # one row per centre: the reductions run along rows
+            np.matmul(BT, self.Xa[s:e].T, out=DT)
+            # Non-negative doubles order like their bit patterns read as integers, so writing
+            # the centre index into the lowest mantissa bits makes one elementwise min give
+            # both the distance and its argmin (exact ties still go to the lowest index).
+            # A rounding-negative distance (-1e-17, a point on a centre) still wins, rightly.
+            K = DT.view(np.int64)
+            np.bitwise_and(K, ~low, out=K)
+            np.bitwise_or(K, index, out=K)
+            key = np.minimum.reduce(K, axis=0, out=keys[:m])
+            lab = labels[s:e]
+            np.bitwise_and(key, low, out=lab)
+            np.bitwise_and(key, ~low, out=key)
+            near = key.view(np.float64)
+            np.maximum(near, 0.0, out=near)
+            return finish(s, e, lab, near)
+
+        if self.dtype == np.float64 and k <= PACKED_MAX_K:
+            results = self.run(k, packed_task, packed_state)
+        else:
+            results = self.run(k, task, state)
         return sum(r[0] for r in results), sum(r[1] for r in results)
 
     # -- M step ------------------------------------------------------------------
@@ -426,9 +466,10 @@ class _Engine:
         """For each candidate c: sum_i w_i min(D(x_i)^2, ||x_i - x_c||^2), in one pass over X."""
         t, d = len(candidates), self.d
         C = self.Xc[candidates]
-        B = np.empty((d + 1, t), dtype=self.dtype)
+        B = np.empty((d + 2, t), dtype=self.dtype)
         B[:d] = -2.0 * C.T
         B[d] = self.x_sq[candidates]
+        B[d + 1] = 1.0
 
         def state():
             rows = self.chunks(t)[0][1]
@@ -437,7 +478,6 @@ class _Engine:
         def task(buf, s, e):
             block = buf[: e - s]
             np.matmul(self.Xa[s:e], B, out=block)
-            block += self.x_sq[s:e, None]
             np.maximum(block, 0.0, out=block)
             np.minimum(block, closest[s:e, None].astype(self.dtype, copy=False), out=block)
             if self.unit_weights:
