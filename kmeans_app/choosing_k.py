@@ -168,11 +168,14 @@ def sweep_rows(n):
     return silhouette_rows(n, SWEEP_SILHOUETTE_MAX, SWEEP_SILHOUETTE_MAX)
 
 
-def sample_note(n, sweep=False):
-    """One sentence on the rows behind a silhouette, or None when it uses every row."""
+def sample_note(n, sweep=False, short=False):
+    """On the rows behind a silhouette: a sentence, or a chart label when ``short``; None when
+    every row is used."""
     limit, size = (SWEEP_SILHOUETTE_MAX,) * 2 if sweep else (SILHOUETTE_EXACT_MAX, SILHOUETTE_SAMPLE)
     if n <= limit:
         return None
+    if short:
+        return f"random sample of {size:,} of the {n:,} points (seed {SAMPLE_SEED})"
     return (f"Silhouette on a random sample of {size:,} of the {n:,} points (seed {SAMPLE_SEED}, "
             f"the same rows for every k); all {n:,} points are clustered.")
 

@@ -50,22 +50,23 @@ if not ks:
 seeds = ck.seed_list(cfg.seed, n_seeds)
 init = ck.sweep_init(cfg.init)
 
-bar = st.progress(0.0, text="Fitting…")
+message, bar, chart = st.empty(), st.progress(0.0, text="Fitting…"), st.empty()
 sweep = ck.elbow_sweep(ds.X, ds.key, ks, init, seeds, progress=lambda f, t: bar.progress(f, text=t))
+knee = ck.knee_of(sweep)
 scores = []
-if shown:
+if shown:  # the inertia curve is already worth seeing while the scores are computed
+    chart.plotly_chart(elbow_figure(ks, sweep.inertia, sweep.mean_seconds, knee=knee), width="stretch")
     scores = ck.score_sweep(ds.X, ds.key, ks, init, sweep.best_seed,
                             progress=lambda f, t: bar.progress(f, text=t))
 bar.empty()
 
-knee = ck.knee_of(sweep)
 best_sil = ck.best_silhouette_k(scores) if "Mean silhouette" in shown else None
 if best_sil is None and knee is not None:
-    st.success(f"The elbow (Kneedle's knee of the mean curve) is at k = {knee}.")
+    message.success(f"The elbow (Kneedle's knee of the mean curve) is at k = {knee}.")
+elif knee is not None and knee == best_sil:
+    message.success(ck.verdict(knee, best_sil))
 else:
-    (st.success if knee is not None and knee == best_sil else st.warning)(ck.verdict(knee, best_sil))
-if len(ks) < 3:
-    st.caption("A knee needs at least three values of k: widen the range.")
+    message.warning(ck.verdict(knee, best_sil))
 
 if SHOW_KEY not in st.session_state or st.session_state[SHOW_KEY] not in ks:
     st.session_state[SHOW_KEY] = knee if knee is not None else min(max(cfg.k, ks[0]), ks[-1])
@@ -73,15 +74,17 @@ panels = [(label, [getattr(s, PANELS[label][0]) for s in scores], PANELS[label][
 note = ck.sample_note(n, sweep=True) if "Mean silhouette" in shown else None
 fig = elbow_figure(ks, sweep.inertia, sweep.mean_seconds, knee=knee, selected=st.session_state[SHOW_KEY],
                    panels=panels, note=note)
-st.plotly_chart(fig, width="stretch", key=CHART_KEY, on_select=_clicked_k, selection_mode="points")
+chart.plotly_chart(fig, width="stretch", key=CHART_KEY, on_select=_clicked_k, selection_mode="points")
 st.caption(f"All {n:,} rows are clustered for every k ({len(seeds)} runs per k, init {init}, "
            f"seeds {seeds[0]}–{seeds[-1]}). Fit time is per run, measured when it was first computed; "
-           "results are cached. Click a point to see that clustering.")
+           "results are cached. Click a point to see that clustering."
+           + (" A knee needs at least three values of k: widen the range." if len(ks) < 3 else ""))
 
 st.subheader("The clustering for one k")
 k = st.select_slider("Show the clustering for k", options=list(ks), key=SHOW_KEY)
 seed = sweep.best_seed(k)
-model = ck.explorer_run(ds.X, ds.key, k, init, seed)
+with st.spinner(f"Running k = {k} from seed {seed} to convergence, as the Explorer does…"):
+    model = ck.explorer_run(ds.X, ds.key, k, init, seed)
 proj = fit_projection(ds.X, ds.feature_names)
 P, C = proj.apply(ds.X), proj.apply(model.cluster_centers_)
 left, right = st.columns([3, 1])
@@ -90,7 +93,7 @@ left.plotly_chart(
                       axis_titles=tuple(plain(t) for t in proj.axis_titles),
                       title=f"k = {k}: best of the {len(seeds)} seeds (seed {seed})"),
     width="stretch", key="elbow_clustering")
-right.metric("Inertia", f"{model.inertia_:.4g}")
+right.metric("Inertia", f"{model.inertia_:,.2f}")
 right.metric("Iterations", model.n_iter_)
 if ds.X.shape[1] > 2:
     right.caption(f"{ds.X.shape[1]} features, drawn on their first two principal components.")

@@ -42,8 +42,8 @@ else:
     m2.metric("Points with s < 0", f"{n_bad:,}", help="Closer, on average, to another cluster than to their own.")
     m3.metric("Points scored", f"{len(view.values):,} of {n:,}")
     left, right = st.columns(2)
-    left.plotly_chart(silhouette_figure(view.values, view.labels, cfg.k, note=note), width="stretch",
-                      key="silhouette_plot")
+    left.plotly_chart(silhouette_figure(view.values, view.labels, cfg.k, note=ck.sample_note(n, short=True)),
+                      width="stretch", key="silhouette_plot")
     proj = fit_projection(ds.X, ds.feature_names)
     X_scored = ds.X if view.rows is None else ds.X[view.rows]
     right.plotly_chart(
@@ -79,7 +79,7 @@ if ks:
     bar.empty()
     chart.plotly_chart(silhouette_by_k_figure(ks, [s.silhouette for s in scores],
                                               chosen=cfg.k if cfg.k in ks else None,
-                                              note=ck.sample_note(n, sweep=True)),
+                                              note=ck.sample_note(n, sweep=True, short=True)),
                        width="stretch", key="silhouette_by_k")
     chart.caption(f"One run per k from the sidebar's seed ({cfg.seed}), stopped at scikit-learn's default "
                   "tolerance (the plots above use the Explorer's run, iterated to the end).")

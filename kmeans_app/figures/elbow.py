@@ -57,14 +57,16 @@ def elbow_figure(ks, inertia, seconds=None, *, knee=None, selected=None, panels=
                       "max %{customdata[1]:.4~g}<extra></extra>",
     ), row=1, col=1)
     if seconds is not None:
+        ms = 1000 * np.asarray(seconds, dtype=float)
         fig.add_trace(go.Scatter(
-            x=ks, y=1000 * np.asarray(seconds, dtype=float), mode="lines+markers",
-            name="fit time per run (ms)", line=dict(color=TIME_COLOR, width=1.5, dash="dot"),
-            marker=dict(size=6, symbol="square"),
+            x=ks, y=ms, mode="lines+markers", name="fit time per run (ms)",
+            line=dict(color=TIME_COLOR, width=1.5, dash="dot"), marker=dict(size=6, symbol="square"),
             hovertemplate="k = %{x}<br>%{y:.4~g} ms per run<extra></extra>",
         ), row=1, col=1, secondary_y=True)
+        top = float(np.nanmax(ms)) * 1.15 if len(ms) and np.nanmax(ms) > 0 else 1.0
         fig.update_yaxes(title_text="fit time per run (ms)", secondary_y=True, row=1, col=1,
-                         rangemode="tozero", showgrid=False, color=TIME_COLOR, tickformat=".3~g")
+                         range=[0, top], tickmode="auto", nticks=6, showgrid=False, color=TIME_COLOR,
+                         tickformat=".3~g")
     if knee is not None and knee in ks:
         i = int(np.flatnonzero(ks == knee)[0])
         fig.add_trace(go.Scatter(
@@ -107,11 +109,11 @@ def elbow_figure(ks, inertia, seconds=None, *, knee=None, selected=None, panels=
     fig.update_xaxes(dtick=1, row=rows, col=1, title_text="k (number of clusters)")
     fig.update_xaxes(dtick=1)
     fig.update_layout(
-        height=height or (420 + 170 * (rows - 1)), margin=dict(l=10, r=10, t=30, b=10 + 30 * bool(note)),
+        height=height or (420 + 170 * (rows - 1)), margin=dict(l=10, r=10, t=30, b=10 + 65 * bool(note)),
         legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0), hovermode="closest",
         clickmode="event+select",
     )
     if note:
-        fig.add_annotation(text=plain(note), xref="paper", yref="paper", x=0, y=0, yshift=-60,
+        fig.add_annotation(text=plain(note), xref="paper", yref="paper", x=0, y=0, yshift=-50, yanchor="top",
                            showarrow=False, xanchor="left", font=dict(size=12, color="#555"))
     return fig

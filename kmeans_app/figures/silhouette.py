@@ -96,6 +96,11 @@ def silhouette_by_k_figure(ks, means, *, chosen=None, note=None, height=300):
                                  marker=dict(size=18, symbol="circle-open", color="#D55E00",
                                              line=dict(width=3)),
                                  hovertemplate="chosen k = %{x}<br>%{y:.3f}<extra></extra>"))
+    finite = v[np.isfinite(v)]
+    if len(finite):  # headroom above the points for the chosen k's label
+        lo, hi = float(finite.min()), float(finite.max())
+        pad = max(hi - lo, 0.05)
+        fig.update_yaxes(range=[lo - 0.15 * pad, hi + 0.35 * pad])
     fig.update_layout(
         height=height, showlegend=False, margin=dict(l=10, r=10, t=50 if note else 30, b=10),
         title=dict(text="Mean silhouette against k" + (f"<br><sub>{plain(note)}</sub>" if note else "")),
