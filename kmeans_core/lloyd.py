@@ -456,32 +456,36 @@ class _Engine:
         return new.astype(self.dtype), relocated, gain
 
     # -- k-means++ -----------------------------------------------------------------
+    def _distance_matrix(self, points):
+        """[-2 p^T ; ||p||^2 ; 1] for engine-unit points p: Xa @ it gives ||x - p||^2."""
+        B = np.empty((self.d + 2, len(points)), dtype=self.dtype)
+        B[: self.d] = -2.0 * points.T
+        B[self.d] = np.einsum("ij,ij->i", points, points)
+        B[self.d + 1] = 1.0
+        return B
+
     def sq_dist_to_row(self, i):
-        """||x - x_i||^2 for every row, as ||x||^2 - 2 x.x_i + ||x_i||^2 (float64, (n,))."""
-        d = self.x_sq - 2.0 * (self.Xc @ self.Xc[i]) + self.x_sq[i]
-        d = d.astype(np.float64, copy=False)
-        return np.maximum(d, 0.0, out=d)
+        """||x - x_i||^2 for every row (float64, (n,)), one matrix-vector product."""
+        dist = (self.Xa @ self._distance_matrix(self.Xc[i : i + 1])[:, 0]).astype(np.float64, copy=False)
+        dist[i] = 0.0  # exactly, not the expanded formula's rounding: x_i is now a centre
+        return np.maximum(dist, 0.0, out=dist)
 
     def candidate_potentials(self, closest, candidates):
         """For each candidate c: sum_i w_i min(D(x_i)^2, ||x_i - x_c||^2), in one pass over X."""
-        t, d = len(candidates), self.d
-        C = self.Xc[candidates]
-        B = np.empty((d + 2, t), dtype=self.dtype)
-        B[:d] = -2.0 * C.T
-        B[d] = self.x_sq[candidates]
-        B[d + 1] = 1.0
+        t = len(candidates)
+        BT = np.ascontiguousarray(self._distance_matrix(self.Xc[candidates]).T)
 
         def state():
-            rows = self.chunks(t)[0][1]
-            return np.empty((rows, t), dtype=self.dtype)
+            return np.empty(self.chunks(t)[0][1] * t, dtype=self.dtype)
 
-        def task(buf, s, e):
-            block = buf[: e - s]
-            np.matmul(self.Xa[s:e], B, out=block)
-            np.maximum(block, 0.0, out=block)
-            np.minimum(block, closest[s:e, None].astype(self.dtype, copy=False), out=block)
+        def task(flat, s, e):
+            # One row per candidate, so the min and the weighted sum run along contiguous rows.
+            DT = flat[: t * (e - s)].reshape(t, e - s)
+            np.matmul(BT, self.Xa[s:e].T, out=DT)
+            np.minimum(DT, closest[s:e].astype(self.dtype, copy=False), out=DT)
+            np.maximum(DT, 0.0, out=DT)
             if self.unit_weights:
-                return block.sum(axis=0, dtype=np.float64)
-            return self.w64[s:e] @ block
+                return DT.sum(axis=1, dtype=np.float64)
+            return DT @ self.w64[s:e]
 
         return np.sum(self.run(t, task, state), axis=0)
