@@ -153,6 +153,8 @@ def decode(data: bytes):
     controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\r\n")
     if "\x00" in sample or controls > 0.01 * len(sample):
         raise UploadError("This does not look like a text CSV file (it contains binary data).")
+    if "\n" not in text and "\r" in text:  # old Mac line ends (CR only)
+        text = text.replace("\r", "\n")
     return text, encoding
 
 
@@ -231,18 +233,36 @@ def guess_number_format(cells, delimiter):
 # ---------------------------------------------------------------- parsing
 
 
-def _check_ragged(text, delimiter, n_fields, has_header):
-    """UploadError naming the first data row whose field count differs from the header's."""
+def _ragged_error(row_number, n_found, n_fields, has_header):
+    data_row = row_number if has_header else row_number + 1
+    return UploadError(
+        f"Data row {data_row:,} has {n_found:,} field{'s' if n_found != 1 else ''} but the "
+        f"{'header' if has_header else 'first row'} has {n_fields:,}. "
+        "Every row needs the same number of fields: check the delimiter and quoting."
+    )
+
+
+def _check_ragged(text, encoded, delimiter, n_fields, has_header):
+    """UploadError naming the first data row whose field count differs from the first row's.
+
+    Blank lines are ignored. Without quote characters a line's field count is its
+    delimiter count + 1, counted with numpy; otherwise the csv module reads every row.
+    """
+    if '"' not in text:
+        buf = np.frombuffer(encoded, dtype=np.uint8)
+        ends = np.append(np.flatnonzero(buf == 10), len(buf))
+        delims = np.flatnonzero(buf == ord(delimiter))
+        per_line = np.diff(np.searchsorted(delims, ends), prepend=0) + 1
+        starts = np.concatenate(([0], ends[:-1] + 1))
+        for i in np.flatnonzero(per_line != n_fields):
+            if encoded[starts[i] : ends[i]].strip():  # blank lines do not count
+                raise _ragged_error(int(i), int(per_line[i]), n_fields, has_header)
+        return
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     try:
         for i, row in enumerate(reader):
             if row and len(row) != n_fields and any(f.strip() for f in row):
-                data_row = i if has_header else i + 1
-                raise UploadError(
-                    f"Data row {data_row:,} has {len(row):,} fields but the "
-                    f"{'header' if has_header else 'first row'} has {n_fields:,}. "
-                    "Every row needs the same number of fields: check the delimiter and quoting."
-                )
+                raise _ragged_error(i, len(row), n_fields, has_header)
     except csv.Error:
         raise UploadError("The file could not be read as CSV (a quote is never closed, or a field "
                           "is far too long).") from None
@@ -274,12 +294,13 @@ def parse_csv(data: bytes) -> ParsedTable:
     if has_header and not data_rows and len(text.strip().splitlines()) <= 1:
         raise UploadError("The file has a header row but no data rows.")
     decimal, thousands = guess_number_format([c for r in data_rows for c in r], delimiter)
-    _check_ragged(text, delimiter, n_fields, has_header)
+    encoded = text.encode("utf-8")
+    _check_ragged(text, encoded, delimiter, n_fields, has_header)
 
     names = None if has_header else [f"column {i + 1}" for i in range(n_fields)]
     try:
         frame = pd.read_csv(
-            io.BytesIO(text.encode("utf-8")), encoding="utf-8", sep=delimiter, header=0 if has_header else None, names=names,
+            io.BytesIO(encoded), encoding="utf-8", sep=delimiter, header=0 if has_header else None, names=names,
             decimal=decimal, thousands=thousands, skipinitialspace=True, engine="c",
             na_values=list(EXTRA_MISSING), low_memory=False,
         )

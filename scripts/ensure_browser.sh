@@ -4,7 +4,7 @@
 # - missing and root with apt-get: install Debian's chromium;
 # - still missing: say so; the e2e tests then skip, except under CI=true, where this fails.
 set -u
-CHROMIUM=/usr/bin/chromium
+CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"  # overridable to test this script
 if [ -x "$CHROMIUM" ]; then exit 0; fi
 if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
   echo "Installing Debian's chromium for the end-to-end tests (apt-get)..."

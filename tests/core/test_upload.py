@@ -36,6 +36,7 @@ def test_plain_csv_numbers_and_text_columns():
         (PLAIN.decode().encode("utf-16-le"), "UTF-16"),  # without BOM
         (PLAIN.decode().encode("utf-16-be"), "UTF-16"),
         (PLAIN.replace(b"\n", b"\r\n"), "UTF-8"),  # Windows line ends
+        (PLAIN.replace(b"\n", b"\r"), "UTF-8"),  # old Mac line ends
     ],
 )
 def test_encodings_give_the_same_table(data, encoding):
@@ -139,6 +140,8 @@ BAD_FILES = {
     "text only": (b"name,city\nann,paris\nbob,rome\n", "No numeric columns"),
     "longer row": (b"a,b\n1,2\n3,4,5\n6,7\n", "Data row 2 has 3 fields but the header has 2"),
     "shorter row": (b"a,b,c\n1,2,3\n4,5\n", "Data row 2 has 2 fields but the header has 3"),
+    "ragged, quoted": (b'a,b\n"x,y",2\n\n3,4,5\n', "Data row 3 has 3 fields but the header has 2"),
+    "ragged after blank lines": (b"a,b\n1,2\n\n \n3\n", "Data row 4 has 1 field but the header has 2"),
     "unclosed quote": (b'a,b\n1,"2\n3,4\n', "could not be read as CSV"),
     "binary junk": (bytes(range(256)) * 20, "binary"),
     "nul bytes": (b"a,b\n1,\x00\x002\n3,4\n", "binary"),
