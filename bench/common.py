@@ -30,8 +30,14 @@ class Result:
         return self.ours_s / self.ref_s
 
 
+QUICK = False  # set by run_bench.py --quick: at most QUICK_REPEATS timed runs per measurement
+QUICK_REPEATS = 2
+
+
 def median_time(fn, repeats=5, warmup=1):
     """Median wall time of fn() over ``repeats`` runs, after ``warmup`` unmeasured runs."""
+    if QUICK:
+        repeats = min(repeats, QUICK_REPEATS)
     for _ in range(warmup):
         fn()
     times = []

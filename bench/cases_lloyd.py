@@ -1,0 +1,104 @@
+"""Benchmark cases for the K-means engine: KMeans.fit and kmeans_plusplus against scikit-learn.
+
+Fit cases: same data, same initial centres, tol=0, n_init=1 and a fixed max_iter
+on data that does not converge before it, so both sides run the same number of
+iterations (checked). Ours runs with the default record="auto", which keeps
+labels in history_ only up to 50,000 rows (so the 10k case records full labels
+and the larger ones record centres only).
+"""
+
+import numpy as np
+from sklearn.cluster import KMeans as SkKMeans
+from sklearn.cluster import kmeans_plusplus as sk_kmeans_plusplus
+
+from bench import common
+from bench.common import Result, median_time, peak_mib
+from kmeans_core import KMeans, kmeans_plusplus
+
+QUICK_SEEDS = 3
+
+
+def _data(n, d, k, seed):
+    """Overlapping Gaussian blobs: Lloyd keeps moving for many iterations."""
+    rng = np.random.default_rng(seed)
+    means = rng.normal(scale=2.0, size=(k, d))
+    X = means[rng.integers(0, k, n)] + rng.normal(size=(n, d))
+    init = X[rng.choice(n, size=k, replace=False)]
+    return X, init
+
+
+def _fit_case(n, d, k, max_iter, limit, repeats):
+    X, init = _data(n, d, k, seed=n + d + k)
+
+    def ours():
+        return KMeans(k, init=init, n_init=1, max_iter=max_iter, tol=0.0).fit(X)
+
+    def ref():
+        return SkKMeans(k, init=init, n_init=1, max_iter=max_iter, tol=0.0).fit(X)
+
+    a, b = ours(), ref()
+    agree = float(np.mean(a.labels_ == b.labels_))
+    same_iter = a.n_iter_ == b.n_iter_
+    rel = abs(a.inertia_ - b.inertia_) / b.inertia_
+    ok = same_iter and agree >= 0.999 and rel < 1e-6
+    return Result(
+        case=f"KMeans.fit n={n:,} d={d} k={k} ({a.n_iter_} iter)",
+        target=f"<= {limit}",
+        ours_s=median_time(ours, repeats=repeats),
+        ref_s=median_time(ref, repeats=repeats),
+        ours_peak_mib=peak_mib(ours),
+        ref_peak_mib=peak_mib(ref),
+        check=f"labels agree {agree:.2%}, n_iter {a.n_iter_}/{b.n_iter_}, inertia rel diff {rel:.1e}",
+        ok=ok,
+        limit=limit,
+    )
+
+
+def fit_10k_d2_k5():
+    return _fit_case(10_000, 2, 5, max_iter=50, limit=2.0, repeats=9)
+
+
+def fit_1m_d2_k8():
+    return _fit_case(1_000_000, 2, 8, max_iter=20, limit=1.5, repeats=5)
+
+
+def fit_200k_d16_k32():
+    return _fit_case(200_000, 16, 32, max_iter=20, limit=1.0, repeats=5)
+
+
+def fit_100k_d64_k256():
+    return _fit_case(100_000, 64, 256, max_iter=10, limit=1.0, repeats=3)
+
+
+def _potential(X, centers):
+    """sum of squared distances to the nearest centre, plain numpy in blocks (neither side's code)."""
+    total = 0.0
+    c_sq = (centers**2).sum(1)
+    for s in range(0, len(X), 65536):
+        x = X[s : s + 65536]
+        d = (x**2).sum(1)[:, None] - 2 * x @ centers.T + c_sq
+        total += float(np.maximum(d.min(1), 0).sum())
+    return total
+
+
+def kmeans_plusplus_1m_d3_k64():
+    n, d, k = 1_000_000, 3, 64
+    X, _ = _data(n, d, 16, seed=7)
+    seeds = list(range(QUICK_SEEDS if getattr(common, "QUICK", False) else 7))
+    ours_pot = [_potential(X, kmeans_plusplus(X, k, random_state=s)[0]) for s in seeds]
+    ref_pot = [_potential(X, sk_kmeans_plusplus(X, k, random_state=s)[0]) for s in seeds]
+    rel = np.mean(ours_pot) / np.mean(ref_pot) - 1
+    return Result(
+        case=f"kmeans_plusplus n={n:,} d={d} k={k}",
+        target="<= 1.0, potential within 2%",
+        ours_s=median_time(lambda: kmeans_plusplus(X, k, random_state=0), repeats=3),
+        ref_s=median_time(lambda: sk_kmeans_plusplus(X, k, random_state=0), repeats=3),
+        ours_peak_mib=peak_mib(lambda: kmeans_plusplus(X, k, random_state=0)),
+        ref_peak_mib=peak_mib(lambda: sk_kmeans_plusplus(X, k, random_state=0)),
+        check=f"mean potential over {len(seeds)} seeds: ours/sklearn - 1 = {rel:+.2%}",
+        ok=rel <= 0.02,  # within 2%, or better than scikit-learn
+        limit=1.0,
+    )
+
+
+CASES = [fit_10k_d2_k5, fit_1m_d2_k8, fit_200k_d16_k32, fit_100k_d64_k256, kmeans_plusplus_1m_d3_k64]

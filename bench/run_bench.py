@@ -1,0 +1,191 @@
+"""Run every benchmark case (bench/cases_*.py) in one process and write docs/benchmarks.md.
+
+    .venv/bin/python bench/run_bench.py                 # everything, writes docs/benchmarks.md
+    .venv/bin/python bench/run_bench.py --only plusplus # cases whose name contains the text
+    .venv/bin/python bench/run_bench.py --quick         # at most 2 timed runs per measurement
+    .venv/bin/python bench/run_bench.py --rounds 2      # the whole suite twice (noisy machine)
+
+Each cases module defines CASES, a list of zero-argument callables returning
+bench.common.Result. Timings are medians on a small shared machine: treat
+ratios near a target as ties. Partial or quick runs print the table but only
+write the document when --output is given.
+"""
+
+import argparse
+import datetime
+import importlib
+import os
+import pathlib
+import platform
+import sys
+import time
+import traceback
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench import common  # noqa: E402
+
+COLUMNS = ["case", "ours s", "sklearn s", "ratio", "target", "peak MiB ours/ref", "check"]
+
+
+def discover():
+    """(module name, case callable) for every bench/cases_*.py, in file-name order."""
+    found = []
+    for path in sorted((ROOT / "bench").glob("cases_*.py")):
+        module = importlib.import_module(f"bench.{path.stem}")
+        found.extend((path.stem, case) for case in getattr(module, "CASES", []))
+    return found
+
+
+def machine():
+    """What the numbers were measured on."""
+    info = {}
+    try:
+        cpuinfo = pathlib.Path("/proc/cpuinfo").read_text()
+        models = [line.split(":", 1)[1].strip() for line in cpuinfo.splitlines() if line.startswith("model name")]
+        info["CPU"] = models[0] if models else platform.processor() or "unknown"
+    except OSError:
+        info["CPU"] = platform.processor() or "unknown"
+    try:
+        usable = len(os.sched_getaffinity(0))
+    except AttributeError:
+        usable = os.cpu_count()
+    info["cores"] = f"{os.cpu_count()} logical, {usable} usable by this process"
+    try:
+        mem = pathlib.Path("/proc/meminfo").read_text().splitlines()
+        total_kib = int(next(line for line in mem if line.startswith("MemTotal")).split()[1])
+        info["RAM"] = f"{total_kib / 2**20:.1f} GiB"
+    except (OSError, StopIteration, ValueError):
+        info["RAM"] = "unknown"
+    import numpy
+    import sklearn
+
+    versions = [f"Python {platform.python_version()}", f"numpy {numpy.__version__}",
+                f"scikit-learn {sklearn.__version__}"]
+    try:
+        import threadpoolctl
+
+        versions.append(f"threadpoolctl {threadpoolctl.__version__}")
+        blas = [f"{p['internal_api']} {p.get('version')} ({p['num_threads']} threads)"
+                for p in threadpoolctl.threadpool_info() if p["user_api"] == "blas"]
+        info["BLAS"] = "; ".join(dict.fromkeys(blas)) or "unknown"
+    except ImportError:
+        pass
+    info["versions"] = ", ".join(versions)
+    info["OS"] = platform.platform()
+    return info
+
+
+def row(result):
+    speed = ""
+    if result.limit is not None:
+        speed = " ✓" if result.ratio <= result.limit else " ✗"
+    peak = "n/a"
+    if result.ours_peak_mib is not None and result.ref_peak_mib is not None:
+        peak = f"{result.ours_peak_mib:.0f} / {result.ref_peak_mib:.0f}"
+    return [result.case, f"{result.ours_s:.4f}", f"{result.ref_s:.4f}", f"{result.ratio:.2f}{speed}",
+            result.target, peak, ("✓ " if result.ok else "✗ ") + result.check]
+
+
+def markdown_table(rows):
+    lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
+    lines += ["| " + " | ".join(cell.replace("|", "/") for cell in r) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def text_table(rows):
+    widths = [max(len(COLUMNS[i]), *(len(r[i]) for r in rows)) for i in range(len(COLUMNS))]
+    fmt = "  ".join(f"{{:<{w}}}" for w in widths)
+    return "\n".join([fmt.format(*COLUMNS), fmt.format(*("-" * w for w in widths))]
+                     + [fmt.format(*r) for r in rows])
+
+
+NOTES = """\
+## How to read this
+
+- Each case runs our code and scikit-learn's on the same data in this one process;
+  times are medians of several runs (fewer with `--quick`) after a warm-up run.
+  ratio = ours / scikit-learn (lower is better); ✓/✗ after it compares with the target.
+- The machine is small (2 cores) and was shared with other work while this ran
+  (load average below): timings are noisy, and a ratio within ~20% of its target is a tie.
+- Both sides use both cores: scikit-learn through OpenMP, ours through two worker
+  threads, each owning half of the row blocks, with BLAS pinned to one thread by
+  threadpoolctl (without threadpoolctl the core runs on one thread).
+- KMeans.fit cases: same data, same initial centres, tol=0, n_init=1 and a fixed
+  max_iter on data that keeps moving, so both run the same number of iterations
+  (checked, with label agreement and inertia). Ours runs with the default
+  record="auto": full labels in `history_` up to 50,000 rows (the 10k case),
+  centres and inertia only above that.
+- kmeans_plusplus: the check compares the mean potential (inertia of the chosen
+  centres) over several seeds; the two libraries' random streams differ, so only
+  the distribution can match, not the picks.
+- peak MiB is what tracemalloc sees during one call. numpy buffers are traced;
+  scikit-learn's C/Cython scratch buffers (malloc inside OpenMP loops) are not, so
+  its figure is a lower bound.
+"""
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", default="", help="run only cases whose module or name contains this text")
+    parser.add_argument("--quick", action="store_true", help="at most 2 timed runs per measurement")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="run the whole suite this many times (one table per round)")
+    parser.add_argument("--output", default=None,
+                        help="markdown file to write (default docs/benchmarks.md for a full run)")
+    args = parser.parse_args(argv)
+    common.QUICK = args.quick
+
+    cases = [(m, c) for m, c in discover() if args.only.lower() in f"{m}.{c.__name__}".lower()]
+    if not cases:
+        print(f"no case matches {args.only!r}", file=sys.stderr)
+        return 2
+    started = datetime.datetime.now(datetime.UTC)
+    load_before = os.getloadavg()
+    rounds, failed = [], 0
+    for r in range(args.rounds):
+        rows = []
+        for module, case in cases:
+            t0 = time.perf_counter()
+            print(f"[round {r + 1}/{args.rounds}] {module}.{case.__name__} ...", flush=True)
+            try:
+                result = case()
+            except Exception:  # one broken case must not hide the others' results
+                failed += 1
+                traceback.print_exc()
+                rows.append([f"{module}.{case.__name__}", "-", "-", "-", "-", "-", "✗ raised (see log)"])
+                continue
+            rows.append(row(result))
+            failed += not result.ok
+            print(f"  {result.case}: ours {result.ours_s:.4f}s, sklearn {result.ref_s:.4f}s, "
+                  f"ratio {result.ratio:.2f} ({time.perf_counter() - t0:.0f}s)", flush=True)
+        rounds.append(rows)
+        print()
+        print(text_table(rows))
+    load_after = os.getloadavg()
+
+    output = args.output
+    if output is None and not args.only and not args.quick:
+        output = str(ROOT / "docs" / "benchmarks.md")
+    if output:
+        info = machine()
+        lines = ["# Benchmarks", "",
+                 f"Generated by `bench/run_bench.py{' --quick' if args.quick else ''}"
+                 f"{f' --rounds {args.rounds}' if args.rounds > 1 else ''}` (`make bench` runs one round) "
+                 f"on {started:%Y-%m-%d %H:%M} UTC.", ""]
+        lines += [f"- **{k}**: {v}" for k, v in info.items()]
+        lines += [f"- **load average** (1/5/15 min): {' / '.join(f'{x:.1f}' for x in load_before)} at start, "
+                  f"{' / '.join(f'{x:.1f}' for x in load_after)} at the end", ""]
+        for r, rows in enumerate(rounds):
+            title = "## Results" if len(rounds) == 1 else f"## Results, round {r + 1} of {len(rounds)}"
+            lines += [title, "", markdown_table(rows), ""]
+        lines += [NOTES]
+        pathlib.Path(output).parent.mkdir(parents=True, exist_ok=True)
+        pathlib.Path(output).write_text("\n".join(lines) + "\n")
+        print(f"\nwrote {output}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
