@@ -4,7 +4,7 @@ The reference is scikit-learn's colour-quantization example: the photo as a
 float image in [0, 1], KMeans(n_clusters=16, random_state=0) fitted on a
 random 10,000-pixel sample, then ``predict`` on every pixel and the image
 rebuilt from the centres. Ours: ``kmeans_core.quantize`` from the uint8 photo
-to the uint8 quantized photo (fit on a 50,000-pixel sample collapsed to
+to the uint8 quantized photo (fit on a 20,000-pixel sample collapsed to
 weighted distinct colours, one Lloyd step on all pixels, lookup-table mapping).
 Both MSEs are per channel on the 0-255 scale.
 

@@ -11,12 +11,18 @@ How the work is organised (the choice was measured, see ``bench/cases_quantize.p
   pixels (a 12-megapixel photo: about 1.3 million), and ``np.unique`` on the
   packed integers finds them with their counts in about 0.1 s.
 * **Fit on a sample, collapsed to weighted colours.** The palette is fitted
-  on a random sample of pixels (``sample_size``); repeated colours in the
-  sample become one point weighted by its count. Weighted K-means on those
-  points is the same objective as K-means on the sampled pixels, only
-  smaller. ``sample_size=None`` fits on every distinct colour of the image,
-  weighted by its pixel count (exact, but on a 12 MP photo about 8 s instead
-  of well under 1 s, for about 2 % lower error than a 200,000-pixel sample).
+  on a random sample of pixels (``sample_size``, default 20,000); repeated
+  colours in the sample become one point weighted by its count. Weighted
+  K-means on those points is the same objective as K-means on the sampled
+  pixels, only smaller. One Lloyd step on *all* pixels (their distinct
+  colours, weighted) then moves the palette to the means of the whole
+  image's clusters (``refine_steps``).
+  Measured (3 seeds, k=16, MSE per channel): on the 12 MP photo a sample of
+  10,000 / 20,000 / 50,000 / 200,000 pixels gives 112.0 / 112.7 / 112.6 /
+  112.0 and every distinct colour (``sample_size=None``) 112.1, at about 20x
+  the time (1.3 million weighted points instead of ~14,000). On china.jpg and
+  flower.jpg the sample sizes differ by under 2 % as well: the seed (which
+  local optimum K-means finds) matters more than the sample size.
 * **Map through a lookup table.** Only the distinct colours are compared
   with the palette; a table indexed by the packed colour (2^24 bytes) then
   gives every pixel its palette index, a chunk of pixels at a time. Memory
@@ -38,7 +44,7 @@ from .kmeans import KMeans, Step
 
 MAX_COLORS = 256  # palette indices are stored as uint8
 CHUNK_PIXELS = 1 << 20  # pixels packed or mapped per chunk
-DEFAULT_SAMPLE = 50_000
+DEFAULT_SAMPLE = 20_000
 REFINE_STEPS = 1
 
 __all__ = [
@@ -382,7 +388,7 @@ def fit_palette(pixels, n_colors, *, sample_size=DEFAULT_SAMPLE, init="k-means++
     ----------
     pixels : ndarray of uint8, shape (h, w, 3) or (n, 3)
     n_colors : int in [1, 256]
-    sample_size : int or None, default 50,000
+    sample_size : int or None, default 20,000
         Pixels drawn at random (without replacement) to fit on; their distinct
         colours become weighted points. None fits on every distinct colour of
         the image weighted by its pixel count (slower on large photos).

@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 AXIS = dict(range=[-5, 260], backgroundcolor="rgb(245,245,245)", gridcolor="white", zeroline=False)
 SCENE = dict(xaxis=dict(AXIS, title=dict(text="red")), yaxis=dict(AXIS, title=dict(text="green")),
              zaxis=dict(AXIS, title=dict(text="blue")), aspectmode="cube",
-             camera=dict(eye=dict(x=1.6, y=-1.6, z=1.0)))
+             camera=dict(eye=dict(x=1.3, y=-1.3, z=0.8)))
 MAX_FRAMES = 60
 
 

@@ -196,3 +196,15 @@ def test_compose_split():
     out = qi.compose_split(a, b, 0.5)
     assert (out[:, :4] == 0).all() and (out[:, 6:] == 100).all() and (out[:, 4:6] == 255).all()
     assert np.array_equal(qi.compose_split(a, b, 0.0), b) and np.array_equal(qi.compose_split(a, b, 1.0), a)
+
+
+def test_png_size_exact_small_and_estimated_large(monkeypatch):
+    y, x = np.mgrid[0:256, 0:320]
+    rng = np.random.default_rng(1)
+    arr = np.clip(np.stack([x * 0.8, y, 128 + 60 * np.sin(x / 7)], axis=2) + rng.normal(0, 6, (256, 320, 3)),
+                  0, 255).astype(np.uint8)
+    size, exact = qi.png_size(arr)
+    assert exact and size == len(encode(Image.fromarray(arr), "PNG"))
+    monkeypatch.setattr(qi, "PNG_EXACT_PIXELS", 1000)
+    estimate, exact = qi.png_size(arr)
+    assert not exact and abs(estimate / size - 1) < 0.05

@@ -56,6 +56,11 @@ def test_upload_a_photo_quantize_and_watch_it_learn(app_url, page):
     main(page).get_by_text("vs", exact=False).first.wait_for()
     shot(page, "quantization-upload")
 
+    main(page).get_by_role("tab", name="Palette").click()
+    main(page).locator('[data-testid="stPlotlyChart"]').first.scroll_into_view_if_needed()
+    page.wait_for_timeout(500)
+    shot(page, "quantization-palette")
+
     main(page).get_by_role("tab", name="RGB space").click()
     page.wait_for_timeout(800)
     shot(page, "quantization-rgb-space")
@@ -79,5 +84,6 @@ def test_upload_a_photo_quantize_and_watch_it_learn(app_url, page):
     assert "truncated or damaged" in error.first.inner_text()
     assert metric_value(page, "Distinct colours").endswith("→ 16")
     main(page).get_by_text("Original, 427×640").wait_for()  # the previous image stays
+    error.first.scroll_into_view_if_needed()
     shot(page, "quantization-broken-upload")
     assert_healthy(page)
