@@ -200,9 +200,9 @@ def _defined(score, *args):
 
 
 @st.cache_data(max_entries=2048, show_spinner=False)
-def run_scores(_X, data_key, k, init, seed):
-    """Mean silhouette (on ``sweep_rows``), Calinski-Harabasz and Davies-Bouldin (all rows) of the
-    run ``fit_one(_X, data_key, k, init, seed)``."""
+def run_scores(_X, data_key, k, init, seed, silhouette=True):
+    """Mean silhouette (on ``sweep_rows``; skipped, None, unless ``silhouette``), Calinski-Harabasz
+    and Davies-Bouldin (all rows) of the run ``fit_one(_X, data_key, k, init, seed)``."""
     fit = fit_one(_X, data_key, k, init, seed)
     labels = assign(_X, fit.centers)[0]
     rows = sweep_rows(len(_X))
@@ -210,18 +210,19 @@ def run_scores(_X, data_key, k, init, seed):
     several = len(np.unique(labels)) >= 2
     return Scores(
         int(k), int(seed),
-        _defined(silhouette_score, Xs, ls) if len(np.unique(ls)) >= 2 else None,
+        _defined(silhouette_score, Xs, ls) if silhouette and len(np.unique(ls)) >= 2 else None,
         _defined(calinski_harabasz_score, _X, labels) if several else None,
         _defined(davies_bouldin_score, _X, labels) if several else None,
         len(Xs),
     )
 
 
-def score_sweep(X, data_key, ks, init, seed_of_k, progress=None):
-    """Scores for each k of ``ks``, for the run of seed ``seed_of_k(k)``; a list of Scores."""
+def score_sweep(X, data_key, ks, init, seed_of_k, progress=None, silhouette=True):
+    """Scores for each k of ``ks``, for the run of seed ``seed_of_k(k)``; a list of Scores.
+    Without ``silhouette`` only the two cheap scores are computed."""
     out = []
     for i, k in enumerate(ks):
-        out.append(run_scores(X, data_key, k, init, seed_of_k(k)))
+        out.append(run_scores(X, data_key, k, init, seed_of_k(k), silhouette))
         _tick(progress, i + 1, len(ks), f"Scoring k = {k}")
     return out
 

@@ -57,7 +57,8 @@ scores = []
 if shown:  # the inertia curve is already worth seeing while the scores are computed
     chart.plotly_chart(elbow_figure(ks, sweep.inertia, sweep.mean_seconds, knee=knee), width="stretch")
     scores = ck.score_sweep(ds.X, ds.key, ks, init, sweep.best_seed,
-                            progress=lambda f, t: bar.progress(f, text=t))
+                            progress=lambda f, t: bar.progress(f, text=t),
+                            silhouette="Mean silhouette" in shown)
 bar.empty()
 
 best_sil = ck.best_silhouette_k(scores) if "Mean silhouette" in shown else None

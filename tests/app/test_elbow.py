@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 from kmeans_app import choosing_k as ck
 from kmeans_app.data import GENERATORS, Dataset, generate
 from kmeans_app.state import UPLOAD_KEY, UPLOAD_OPTION
-from kmeans_core import KMeans
+from kmeans_core import KMeans, calinski_harabasz_score
 from kmeans_core.knee import find_knee
 
 from .navfix import main_script_every_run  # noqa: F401 - fixture: app.py (sidebar) runs every time
@@ -132,6 +132,12 @@ def test_range_seeds_and_panels_follow_the_controls():
     assert arr(named(elbow, "inertia (mean of 2 seeds)")[0]["x"]).tolist() == [2, 3, 4, 5, 6]
     assert named(elbow, "Calinski–Harabasz") and named(elbow, "Davies–Bouldin")
     assert not named(elbow, "Mean silhouette")
+    ds = generate("blobs", {})
+    sweep = ck.elbow_sweep(ds.X, ds.key, (2, 3, 4, 5, 6), "k-means++", ck.seed_list(0, 2))
+    ch = arr(named(elbow, "Calinski–Harabasz")[0]["y"])
+    for k, value in zip(range(2, 7), ch):
+        labels = KMeans(k, n_init=1, random_state=sweep.best_seed(k)).fit(ds.X).labels_
+        assert value == pytest.approx(calinski_harabasz_score(ds.X, labels), rel=1e-10)
 
 
 def test_chosen_k_shows_that_clustering_and_opens_it_in_the_explorer():
