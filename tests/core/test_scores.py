@@ -130,6 +130,26 @@ def test_bad_X(score):
         score([1.0, 2.0, 3.0], [0, 0, 1])
 
 
+def _textbook_davies_bouldin(X, labels):
+    """Direct transcription of the definition (difference form), scikit-learn's conventions."""
+    groups = [X[labels == c] for c in np.unique(labels)]
+    centroids = np.array([g.mean(axis=0) for g in groups])
+    spread = np.array([np.linalg.norm(g - m, axis=1).mean() for g, m in zip(groups, centroids)])
+    dist = np.linalg.norm(centroids[:, None] - centroids[None], axis=2)
+    if np.allclose(spread, 0) or np.allclose(dist, 0):
+        return 0.0
+    dist[dist == 0] = np.inf
+    return float(((spread[:, None] + spread[None]) / dist).max(axis=1).mean())
+
+
+def test_db_singleton_spread_is_exactly_zero():
+    # s_0 = 1, s_1 = 0 (one point is its own centroid), centroids 9 apart: DB = (1/9 + 1/9) / 2.
+    # scikit-learn gets s_1 from the expansion, a few 1e-8 instead of 0 for values like these.
+    X = np.array([[0.1], [2.1], [10.1]]) + 1e3
+    assert davies_bouldin_score(X, [0, 0, 1]) == pytest.approx(1 / 9, rel=1e-12)
+    assert davies_bouldin_score(X, [0, 0, 1]) == pytest.approx(skm.davies_bouldin_score(X, [0, 0, 1]), rel=1e-5)
+
+
 @settings(max_examples=30, deadline=None)
 @given(n=st.integers(5, 60), d=st.integers(1, 5), k=st.integers(2, 6), seed=st.integers(0, 2**31 - 1))
 def test_property_matches_sklearn(n, d, k, seed):
@@ -138,5 +158,10 @@ def test_property_matches_sklearn(n, d, k, seed):
     labels = rng.integers(0, k, size=n)
     if not 2 <= len(np.unique(labels)) <= n - 1:
         labels[:2] = [0, 1]
-    for ours, ref in SCORES:
-        assert ours(X, labels) == pytest.approx(ref(X, labels), rel=RTOL)
+    assert calinski_harabasz_score(X, labels) == pytest.approx(skm.calinski_harabasz_score(X, labels), rel=RTOL)
+    # Small random labellings make singleton clusters, whose spread scikit-learn
+    # computes with the expansion (not exactly 0): exact against the definition,
+    # close to scikit-learn.
+    db = davies_bouldin_score(X, labels)
+    assert db == pytest.approx(_textbook_davies_bouldin(X, labels), rel=RTOL)
+    assert db == pytest.approx(skm.davies_bouldin_score(X, labels), rel=1e-6)

@@ -48,17 +48,21 @@ def test_samples_match_sklearn(name, k):
     assert silhouette_score(X, labels) == pytest.approx(skm.silhouette_score(X, labels), abs=TOL)
 
 
-def test_many_blocks_and_threads_match_single_block(monkeypatch):
-    """Force tiny row blocks (n not a multiple of the block) so the blocked path is exercised."""
-    X = DATA["blobs"]
-    labels = _kmeans_like_labels(X, 6, seed=1)
-    whole = silhouette_samples(X, labels)
-    monkeypatch.setattr(sil_mod, "_BLOCK_BYTES", 8 * len(X) * 7)  # 7 rows per block
+def test_many_tiles_and_threads_match_single_tile(monkeypatch):
+    """Force tiny tiles (7 rows, 256-column minimum split inside clusters) to exercise the tiling."""
+    X = np.vstack([DATA["blobs"]] * 2)  # 1,200 rows: clusters span several column chunks
+    labels = _kmeans_like_labels(X, 3, seed=1)
+    monkeypatch.setattr(sil_mod, "_N_THREADS", 1)
+    monkeypatch.setattr(sil_mod, "_TILE_ROWS", len(X))
+    monkeypatch.setattr(sil_mod, "_TILE_ELEMENTS", 10**9)
+    whole = silhouette_samples(X, labels)  # one tile per cluster
+    monkeypatch.setattr(sil_mod, "_TILE_ROWS", 7)
+    monkeypatch.setattr(sil_mod, "_TILE_ELEMENTS", 1)  # -> 256 columns per tile
     for threads in (1, 2):
         monkeypatch.setattr(sil_mod, "_N_THREADS", threads)
-        blocked = silhouette_samples(X, labels)
-        np.testing.assert_allclose(blocked, whole, rtol=0, atol=1e-13)
-        np.testing.assert_allclose(blocked, skm.silhouette_samples(X, labels), rtol=0, atol=TOL)
+        tiled = silhouette_samples(X, labels)
+        np.testing.assert_allclose(tiled, whole, rtol=0, atol=1e-13)
+        np.testing.assert_allclose(tiled, skm.silhouette_samples(X, labels), rtol=0, atol=TOL)
 
 
 def test_float32_input_is_computed_in_float64():
