@@ -10,32 +10,26 @@ from kmeans_app.projection import fit_projection
 
 SWEEP_KS = (2, 10)
 
-st.title("Silhouette: does each point sit well in its cluster?")
-st.markdown(
-    "For each point, compare **a**, its mean distance to the other points of its own cluster, with "
-    "**b**, its mean distance to the points of the nearest other cluster. Its silhouette is "
-    "s = (b − a) / max(a, b), between −1 and 1."
-)
-ds = state.current_dataset()
-if ds is None:
-    st.info("Upload a CSV file in the sidebar to see its silhouettes.")
-    st.stop()
-cfg = state.settings()
-init = ck.sweep_init(cfg.init)
-n = len(ds.X)
-note = ck.sample_note(n)
-if cfg.init == "pick":
-    st.caption("Hand-picked centres belong to the Explorer; this page starts from k-means++ instead.")
 
-if cfg.k < 2:
-    st.info("The silhouette needs at least two clusters: with k = 1 there is no “other cluster” to "
-            "compare with. Set k to 2 or more in the sidebar.")
-elif cfg.k > n:
-    st.warning(f"k = {cfg.k} is more than the {n} rows of this data: lower k in the sidebar.")
-else:
+def show_chosen_k(ds, cfg, init):
+    """The sidebar's clustering: metrics, the silhouette plot and the data with each point's value."""
+    n, note = len(ds.X), ck.sample_note(len(ds.X))
+    if cfg.k < 2:
+        st.info("The silhouette needs at least two clusters: with k = 1 there is no “other cluster” to "
+                "compare with. Set k to 2 or more in the sidebar.")
+        return
+    if cfg.k > n:
+        st.warning(f"k = {cfg.k} is more than the {n} rows of this data: lower k in the sidebar.")
+        return
     model = ck.explorer_run(ds.X, ds.key, cfg.k, init, cfg.seed)
-    with st.spinner(f"Computing the silhouette of {n if note is None else ck.SILHOUETTE_SAMPLE:,} points…"):
-        view = ck.silhouette_view(ds.X, model.labels_, ds.key, cfg.k, init, cfg.seed)
+    try:
+        with st.spinner(f"Computing the silhouette of {n if note is None else ck.SILHOUETTE_SAMPLE:,} points…"):
+            view = ck.silhouette_view(ds.X, model.labels_, ds.key, cfg.k, init, cfg.seed)
+    except ValueError:  # fewer than two non-empty clusters, or one cluster per point
+        st.warning(f"The silhouette is undefined for this clustering: it needs at least two clusters and "
+                   f"fewer clusters than points, but k = {cfg.k} gives "
+                   f"{len(set(model.labels_.tolist()))} distinct cluster(s) on {n} rows. Try another k.")
+        return
     n_bad = int((view.values < 0).sum())
     m1, m2, m3 = st.columns(3)
     m1.metric("Mean silhouette", f"{view.mean:.3f}")
@@ -58,6 +52,23 @@ else:
     if note:
         st.caption(note)
 
+
+st.title("Silhouette: does each point sit well in its cluster?")
+st.markdown(
+    "For each point, compare **a**, its mean distance to the other points of its own cluster, with "
+    "**b**, its mean distance to the points of the nearest other cluster. Its silhouette is "
+    "s = (b − a) / max(a, b), between −1 and 1."
+)
+ds = state.current_dataset()
+if ds is None:
+    st.info("Upload a CSV file in the sidebar to see its silhouettes.")
+    st.stop()
+cfg = state.settings()
+init = ck.sweep_init(cfg.init)
+n = len(ds.X)
+if cfg.init == "pick":
+    st.caption("Hand-picked centres belong to the Explorer; this page starts from k-means++ instead.")
+show_chosen_k(ds, cfg, init)
 guide, chart = st.columns([1, 1])
 with guide.expander("How to read a silhouette", expanded=True):
     st.markdown(

@@ -135,3 +135,14 @@ def test_big_data_is_sampled_and_says_so(monkeypatch):
     expected = silhouette_samples(X[rows], labels[rows])
     np.testing.assert_allclose(np.sort(np.concatenate([arr(t["x"])[1:-1] for t in named(plot, "cluster ")])),
                                np.sort(expected), atol=1e-12)
+
+
+@pytest.mark.parametrize("case", ["identical", "three-rows"])
+def test_degenerate_uploads_explain_instead_of_failing(case):
+    X = np.ones((30, 2)) if case == "identical" else np.array([[0.0, 0.0], [1.0, 0.0], [5.0, 5.0]])
+    ds = Dataset(X, ("a", "b"), f"{case}.csv", None, f"upload:test:degenerate:{case}", generated=False)
+    at = open_page(**{"dataset": UPLOAD_OPTION, UPLOAD_KEY: ds, "k": 3})
+    assert any("silhouette is undefined" in w.value for w in at.warning)
+    assert not [m for m in at.metric if m.label == "Mean silhouette"]
+    at.switch_page("pages/elbow.py").run()
+    assert not at.exception, [e.message for e in at.exception]
