@@ -115,7 +115,7 @@ with tab_cube:
     st.caption(f"A random {len(res.scatter_colors):,} of the image's pixels, each drawn in its own colour; "
                "the diamonds are the palette. Drag to rotate.")
 with tab_learn:
-    st.plotly_chart(fq.learning_figure(q.fit.history, res.scatter_colors[:1500], n_sample_iters=q.fit.n_iter),
+    st.plotly_chart(fq.learning_figure(q.fit.history, res.scatter_colors[:1500], n_refined=q.fit.refined_steps),
                     width="stretch", key="q_learn_chart")
     st.caption("Press ▶ Play: the palette centres start where the initialisation put them and move to the "
                "mean colour of their pixels at every step; the lines are their paths.")

@@ -78,21 +78,20 @@ def rgb_cube_figure(colors, palette, counts=None, *, title="", height=560):
     return fig
 
 
-def _frame_steps(history, max_frames=MAX_FRAMES):
-    """The init and every update record (centres after each M step), thinned to at most max_frames."""
+def _frame_steps(history, n_refined=0, max_frames=MAX_FRAMES):
+    """The init and every update record (centres after each M step) with their labels, thinned.
+
+    The last ``n_refined`` update records are the steps on all pixels after the sampled fit.
+    """
     steps = [s for s in history if s.phase in ("init", "update")]
+    first_refined = len(steps) - n_refined
+    labels = ["start" if s.phase == "init" else
+              f"all pixels {i - first_refined + 1}" if i >= first_refined else f"iteration {s.iteration}"
+              for i, s in enumerate(steps)]
     if len(steps) > max_frames:
         keep = np.unique(np.linspace(0, len(steps) - 1, max_frames).round().astype(int))
-        steps = [steps[i] for i in keep]
-    return steps
-
-
-def _label(step, n_sample_iters):
-    if step.phase == "init":
-        return "start"
-    if step.iteration > n_sample_iters:
-        return f"all pixels {step.iteration - n_sample_iters}"
-    return f"iteration {step.iteration}"
+        steps, labels = [steps[i] for i in keep], [labels[i] for i in keep]
+    return steps, labels
 
 
 def _trails(steps, upto):
@@ -107,17 +106,14 @@ def _trails(steps, upto):
                         line=dict(color="rgb(40,40,40)", width=3), hoverinfo="skip")
 
 
-def learning_figure(history, colors, *, n_sample_iters=None, height=600, frame_ms=350):
+def learning_figure(history, colors, *, n_refined=0, height=600, frame_ms=350):
     """The palette centres moving through RGB space, one frame per K-means step, played in the browser.
 
     history : the fit's Step records; colors : a pixel sample drawn as a still background.
-    n_sample_iters : iterations that ran on the sample; later update records are
-        labelled as steps on all pixels.
+    n_refined : how many of the last update records are steps on all pixels
+        (``PaletteFit.refined_steps``); they are labelled so.
     """
-    steps = _frame_steps(history)
-    if n_sample_iters is None:
-        n_sample_iters = max(s.iteration for s in history)
-    labels = [_label(s, n_sample_iters) for s in steps]
+    steps, labels = _frame_steps(history, n_refined)
 
     def centres(step):
         return _palette_trace(step.centers, name="palette centres")

@@ -80,7 +80,11 @@ def test_default_photo_is_quantized_to_16_colours():
     cube = chart(at, "q_cube_chart")
     assert len(cube["data"]) == 2 and cube["data"][1]["name"] == "palette"
     learn = chart(at, "q_learn_chart")
-    assert len(learn["frames"]) >= 3 and learn["frames"][0]["name"] == "start"
+    names = [f["name"] for f in learn["frames"]]
+    assert len(names) >= 3 and names[0] == "start" and names[1] == "iteration 1" and names[-1] == "all pixels 1"
+    assert [s["label"] for s in learn["layout"]["sliders"][0]["steps"]] == names
+    bar = chart(at, "q_palette_chart")["data"][0]
+    assert len(set(bar["marker"]["color"])) == 16 and all(c.startswith("rgb(") for c in bar["marker"]["color"])
     assert not at.error
 
 
