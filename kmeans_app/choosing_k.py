@@ -36,6 +36,7 @@ from kmeans_core import (
 )
 from kmeans_core.knee import find_knee
 
+from . import runs
 from .runs import fit_run
 
 DEFAULT_K_RANGE = (1, 10)
@@ -47,7 +48,7 @@ SAMPLE_SEED = 0
 # Curves of the mean silhouette against k need one silhouette per k: they use at most this many rows.
 SWEEP_SILHOUETTE_MAX = 5_000
 SWEEP_MAX_ITER, SWEEP_TOL = 300, 1e-4  # scikit-learn's defaults
-EXPLORER_MAX_ITER, EXPLORER_TOL = 300, 0.0  # as pages/explorer.py passes them to runs.fit_run
+EXPLORER_MAX_ITER, EXPLORER_TOL = runs.MAX_ITER, runs.TOL  # the run the Explorer shows
 
 
 def explorer_run(X, data_key, k, init, seed):

@@ -23,6 +23,8 @@ from kmeans_core import (
     random_init,
 )
 
+from . import runs
+
 INITS = ("random", "k-means++")
 SLUG = {"random": "random", "k-means++": "kpp"}  # for widget keys (and CSS classes made from them)
 SEED_COUNT = (10, 200, 50, 10)  # min, max, default, step of the "runs per init" control
@@ -31,9 +33,8 @@ NEAR_BEST = 0.01  # "as good as the best": inertia within 1 % of the best run fo
 BATCH = 10  # fits per cached batch (and per progress-bar update)
 ARI_MAX_ROWS = 20_000  # ARI is computed on a fixed sample of rows above this
 AUTO_RUN_WORK = 1_000_000  # rows x runs up to which the comparison starts by itself (~10 s at most)
-# The Explorer's settings (pages/explorer.py: TOL = 0.0, MAX_ITER = 300; a test checks they
-# agree): a run stops only when no point changes cluster, so "converged" means a fixed point.
-MAX_ITER, TOL = 300, 0.0
+# The Explorer's settings, so a seed's run here is the run the Explorer shows.
+MAX_ITER, TOL = runs.MAX_ITER, runs.TOL
 
 # A bad start, found by search with the core (tests/app/test_initialization.py checks it):
 # four well-separated blobs; with seed 0 random init puts two centres in one blob

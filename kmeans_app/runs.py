@@ -5,9 +5,16 @@ import streamlit as st
 
 from kmeans_core import KMeans
 
+# The run every page shows (and "Open in Explorer" reproduces). tol=0: a run stops only
+# when an assignment changes no point (or at MAX_ITER), so "converged" means a true fixed
+# point of Lloyd's algorithm: in the last picture every point is already nearest its own
+# centre. A positive tol could stop while some points would still switch cluster.
+MAX_ITER = 300
+TOL = 0.0
+
 
 @st.cache_resource(max_entries=32, show_spinner=False)
-def fit_run(_X, data_key, k, init, seed, picked=None, max_iter=300, tol=1e-4):
+def fit_run(_X, data_key, k, init, seed, picked=None, max_iter=MAX_ITER, tol=TOL):
     """One K-means run (n_init=1) with the core, recorded step by step in ``history_``.
 
     _X is not hashed (underscore): ``data_key`` identifies the data instead.

@@ -6,12 +6,6 @@ import streamlit as st
 from kmeans_app import downloads, explain, narration, runs, state, stepper, ui
 from kmeans_app.figures.explorer import frame_window, pick_figure
 
-# tol=0: the run stops only when an assignment changes no point (or at MAX_ITER), so
-# "converged" here means a true fixed point of Lloyd's algorithm: in the last picture
-# every point is already nearest its own centre. A positive tol could stop the run
-# while some points would still switch cluster, and the story would end mid-sentence.
-TOL = 0.0
-MAX_ITER = 300
 PICK_CHART = "explorer_pick_chart"
 
 st.title("Explorer")
@@ -43,7 +37,7 @@ picked = tuple(picked[: cfg.k])
 rid = stepper.run_id(ds.key, cfg.k, cfg.init, cfg.seed, picked)
 try:
     model = runs.fit_run(ds.X, ds.key, cfg.k, cfg.init, cfg.seed, picked=picked or None,
-                         max_iter=MAX_ITER, tol=TOL)
+                         max_iter=runs.MAX_ITER, tol=runs.TOL)
 except ValueError as err:
     st.error(f"K-means could not run on this data: {err}")
     st.stop()
@@ -67,9 +61,9 @@ if cfg.init == "pick":
     st.button("Pick other starting points", on_click=stepper.clear_picks, key="x_repick")
 
 label = narration.step_label(cursor, history)
-story = narration.narrate(history, cursor, init=cfg.init, n_iter=model.n_iter_, max_iter=MAX_ITER)
+story = narration.narrate(history, cursor, init=cfg.init, n_iter=model.n_iter_, max_iter=runs.MAX_ITER)
 
-views = stepper.views(model, ds.X, rid, ds.key, ds.feature_names, cfg.init, MAX_ITER)
+views = stepper.views(model, ds.X, rid, ds.key, ds.feature_names, cfg.init, runs.MAX_ITER)
 first = frame_window(cursor, len(rows))
 fig = stepper.figure(views, P, rid, cursor, first, draw_cells, proj.axis_titles)
 st.plotly_chart(fig, width="stretch", key="explorer_chart", alt=f"{label}. {story}")

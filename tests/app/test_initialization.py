@@ -1,6 +1,5 @@
 """The Initialization page (AppTest), its seeding story and many-run comparison, and the bad-start preset."""
 
-import ast
 import base64
 import json
 import re
@@ -144,11 +143,15 @@ def test_bad_start_preset_traps_random_init_but_not_kmeanspp():
 
 
 def test_runs_use_the_explorers_settings():
-    """'Open in Explorer' must show the same run: same max_iter and tol as pages/explorer.py."""
-    tree = ast.parse((Path(APP).parent / "pages" / "explorer.py").read_text())
-    consts = {t.id: ast.literal_eval(node.value) for node in tree.body if isinstance(node, ast.Assign)
-              for t in node.targets if isinstance(t, ast.Name) and t.id in ("TOL", "MAX_ITER")}
-    assert consts == {"TOL": ic.TOL, "MAX_ITER": ic.MAX_ITER}
+    """'Open in Explorer' must show the same run: the comparison uses runs.MAX_ITER and runs.TOL,
+    the settings fit_run (the Explorer's run) uses by default."""
+    import inspect
+
+    from kmeans_app import runs
+
+    defaults = inspect.signature(runs.fit_run.__wrapped__).parameters
+    assert (ic.MAX_ITER, ic.TOL) == (runs.MAX_ITER, runs.TOL)
+    assert (defaults["max_iter"].default, defaults["tol"].default) == (runs.MAX_ITER, runs.TOL)
 
 
 # --------------------------------------------------------------------------- the page
