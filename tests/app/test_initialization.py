@@ -159,7 +159,7 @@ def test_runs_use_the_explorers_settings():
 
 def test_default_page_renders_every_section():
     at = _open()
-    assert [h.value for h in at.header] == [
+    assert [h.value for h in at.main.header] == [
         "Watch the seeding", "Many runs, side by side", "How many restarts?", "One seed in detail"]
     charts = _charts(at)
     assert set(charts) == {"init_seeding", "init_inertia", "init_iterations", "init_restarts",
