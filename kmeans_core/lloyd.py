@@ -278,8 +278,13 @@ class _Engine:
 
     @contextmanager
     def threads(self, k):
-        """Pin BLAS to one thread while the two workers run (no-op on the serial path)."""
-        if not self.parallel(k):
+        """Pin BLAS to one thread for the whole fit.
+
+        With two workers, two single-threaded matmuls beat one two-threaded one per
+        block; on the serial path the blocks are too small for BLAS threads to pay off,
+        and their spinning doubled the CPU time of small fits (and stalled a busy server).
+        """
+        if ThreadpoolController is None:
             yield
             return
         _get_pool()
