@@ -3,33 +3,21 @@
 import base64
 import json
 import time
-from pathlib import Path
+from functools import partial
 
 import numpy as np
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from kmeans_app import narration, stepper
 from kmeans_app.data import GENERATORS, Dataset, generate
 from kmeans_app.state import UPLOAD_KEY, UPLOAD_OPTION
 from kmeans_core import KMeans
 
-from .navfix import main_script_every_run  # noqa: F401 - fixture: app.py (sidebar) runs every time
+from . import helpers
 
-pytestmark = pytest.mark.usefixtures("main_script_every_run")
 PAGE = "pages/explorer.py"
-TIMEOUT = 60
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
+open_page = partial(helpers.open_page, PAGE)
 ACTIONS = ["assign", "update", "iteration", "converge", "back", "reset"]
-
-
-def open_page(**state):
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    for key, value in state.items():
-        at.session_state[key] = value
-    at.switch_page(PAGE).run()
-    assert not at.exception, [e.message for e in at.exception]
-    return at
 
 
 def click(at, action):

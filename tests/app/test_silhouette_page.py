@@ -1,45 +1,24 @@
 """The Silhouette page in Streamlit's AppTest: every data source, k = 1, an upload, big data."""
 
-import base64
 import json
-from pathlib import Path
+from functools import partial
 
 import numpy as np
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from kmeans_app import choosing_k as ck
 from kmeans_app.data import GENERATORS, Dataset, generate
 from kmeans_app.state import UPLOAD_KEY, UPLOAD_OPTION
 from kmeans_core import KMeans, silhouette_samples, silhouette_score
 
-from .navfix import main_script_every_run  # noqa: F401 - fixture: app.py (sidebar) runs every time
+from . import helpers
+from .helpers import arr, charts
 
-pytestmark = pytest.mark.usefixtures("main_script_every_run")
 PAGE = "pages/silhouette.py"
-TIMEOUT = 60
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
+open_page = partial(helpers.open_page, PAGE)
 
 
-def arr(v):
-    """A Plotly JSON array (a list, or a typed array {"dtype", "bdata"}) as a numpy array."""
-    if isinstance(v, dict) and "bdata" in v:
-        a = np.frombuffer(base64.b64decode(v["bdata"]), dtype=np.dtype(v["dtype"]))
-        return a.reshape(v["shape"]) if "shape" in v else a
-    return np.asarray(v)
 
-
-def open_page(**state):
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    for key, value in state.items():
-        at.session_state[key] = value
-    at.switch_page(PAGE).run()
-    assert not at.exception, [e.message for e in at.exception]
-    return at
-
-
-def charts(at):
-    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
 
 
 def title(fig):
