@@ -14,6 +14,10 @@ pages = [
     st.Page("pages/quantization.py", title="Colour quantization", icon=":material/palette:"),
 ]
 page = st.navigation(pages)
-sidebar.render()
-sidebar.render_upload_panel()  # upload errors and the data preview, above every page
+# The quantization page clusters an image's pixels with its own controls; the sidebar still
+# renders there (so its settings survive the visit) but says it does not apply.
+own_data = page.url_path == "quantization"
+sidebar.render(applies=not own_data)
+if not own_data:
+    sidebar.render_upload_panel()  # upload errors and the data preview, above every page
 page.run()

@@ -57,10 +57,17 @@ def drop_non_finite_url_numbers(keys=INT_INPUT_KEYS):
             params.remove_param(key)
 
 
-def render():
-    """Draw the shared sidebar; values land in st.session_state (and the URL)."""
+def render(applies=True):
+    """Draw the shared sidebar; values land in st.session_state (and the URL).
+
+    applies=False: the current page has its own data and controls; the sidebar is
+    still drawn (its settings survive the visit) under a note saying so.
+    """
     drop_non_finite_url_numbers()
     with st.sidebar:
+        if not applies:
+            st.caption("This page works on an image with its own controls; "
+                       "the data and K-means settings below are for the other pages.")
         st.header("Data")
         name = st.selectbox(
             "Dataset", state.DATASET_OPTIONS, key="dataset", bind=URL,

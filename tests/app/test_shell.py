@@ -165,3 +165,18 @@ def test_switching_pages_keeps_dataset_params_and_settings():
         assert sidebar_values(at) == want, page
         assert {k: at.session_state[k] for k in want} == want, page
     assert not crashed, f"pages raised: {crashed}"
+
+
+def test_sidebar_says_when_it_does_not_apply_and_keeps_its_settings():
+    """On the quantization page the shared sidebar is drawn under a note; its values survive the visit."""
+    from .helpers import open_page
+
+    at = open_page("pages/explorer.py", k=7, dataset="moons")
+    note = "the data and K-means settings below are for the other pages"
+    assert not any(note in c.value for c in at.sidebar.caption)
+    at.switch_page("pages/quantization.py").run()
+    assert not at.exception
+    assert any(note in c.value for c in at.sidebar.caption)
+    at.switch_page("pages/explorer.py").run()
+    assert at.session_state["k"] == 7 and at.session_state["dataset"] == "moons"
+    assert not any(note in c.value for c in at.sidebar.caption)
