@@ -201,6 +201,17 @@ def _check_palette(palette):
 # ---------------------------------------------------------------- kernels
 
 
+def _check_fit_args(pixels, mask, n_colors, sample_size, init, random_state):
+    """Validate what fit_palette and quantize share; return (flat, mask, k, sample_size, rng)."""
+    flat = _check_pixels(pixels)
+    m = _check_mask(mask, pixels)
+    k = _check_n_colors(n_colors)
+    sample_size = _check_sample_size(sample_size)
+    if init not in ("k-means++", "random"):
+        raise ValueError(f"init must be 'k-means++' or 'random'; got {init!r}")
+    return flat, m, k, sample_size, check_random_state(random_state)
+
+
 def _pack(flat):
     """Kernel of :func:`pack_rgb` for a valid (n, 3) uint8 array."""
     codes = np.empty(flat.shape[0], dtype=np.uint32)
@@ -404,13 +415,7 @@ def fit_palette(pixels, n_colors, *, sample_size=DEFAULT_SAMPLE, init="k-means++
         If the pixels have at most ``n_colors`` distinct colours, the palette is
         exactly those colours (shorter than ``n_colors`` when there are fewer).
     """
-    flat = _check_pixels(pixels)
-    m = _check_mask(mask, pixels)
-    k = _check_n_colors(n_colors)
-    sample_size = _check_sample_size(sample_size)
-    if init not in ("k-means++", "random"):
-        raise ValueError(f"init must be 'k-means++' or 'random'; got {init!r}")
-    rng = check_random_state(random_state)
+    flat, m, k, sample_size, rng = _check_fit_args(pixels, mask, n_colors, sample_size, init, random_state)
     codes = _pack(flat)
     return _fit(codes if m is None else codes[m], k, sample_size, init, rng, max_iter, tol)
 
@@ -496,15 +501,9 @@ def quantize(pixels, n_colors, *, sample_size=DEFAULT_SAMPLE, init="k-means++", 
     >>> quantize(img, 2, random_state=0).image.tolist() == img.tolist()
     True
     """
-    flat = _check_pixels(pixels)
-    m = _check_mask(mask, pixels)
-    k = _check_n_colors(n_colors)
-    sample_size = _check_sample_size(sample_size)
-    if init not in ("k-means++", "random"):
-        raise ValueError(f"init must be 'k-means++' or 'random'; got {init!r}")
+    flat, m, k, sample_size, rng = _check_fit_args(pixels, mask, n_colors, sample_size, init, random_state)
     if not isinstance(refine_steps, (numbers.Integral, np.integer)) or refine_steps < 0:
         raise ValueError(f"refine_steps must be a non-negative integer; got {refine_steps!r}")
-    rng = check_random_state(random_state)
 
     codes = _pack(flat)
     fit_codes = codes if m is None else codes[m]

@@ -10,21 +10,13 @@ import pytest
 from PIL import Image
 
 from kmeans_app import images as qi
+from tests.fixtures.images import quadrants
 
 
 def encode(img, fmt, **kw):
     buf = io.BytesIO()
     img.save(buf, format=fmt, **kw)
     return buf.getvalue()
-
-
-def quadrants(w=40, h=30):
-    arr = np.zeros((h, w, 3), np.uint8)
-    arr[: h // 2, : w // 2] = (200, 30, 30)
-    arr[: h // 2, w // 2 :] = (30, 200, 30)
-    arr[h // 2 :, : w // 2] = (30, 30, 200)
-    arr[h // 2 :, w // 2 :] = (230, 230, 40)
-    return arr
 
 
 def png_header_only(w, h):

@@ -10,6 +10,8 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
+from tests.fixtures.images import quadrants
+
 from .navfix import main_script_every_run  # noqa: F401 - fixture: app.py runs every time
 
 pytestmark = pytest.mark.usefixtures("main_script_every_run")
@@ -21,15 +23,6 @@ def png(arr, mode=None):
     buf = io.BytesIO()
     Image.fromarray(arr, mode).save(buf, "PNG") if mode else Image.fromarray(arr).save(buf, "PNG")
     return buf.getvalue()
-
-
-def quadrants(w=48, h=32):
-    arr = np.zeros((h, w, 3), np.uint8)
-    arr[: h // 2, : w // 2] = (200, 30, 30)
-    arr[: h // 2, w // 2 :] = (30, 200, 30)
-    arr[h // 2 :, : w // 2] = (30, 30, 200)
-    arr[h // 2 :, w // 2 :] = (230, 230, 40)
-    return arr
 
 
 def open_page():
@@ -106,7 +99,7 @@ def test_settings_change_the_result_and_survive_a_page_switch():
 
 def test_upload_good_then_broken_keeps_the_good_image():
     at = open_page()
-    upload(at, "four.png", png(quadrants()))
+    upload(at, "four.png", png(quadrants(48, 32)))
     assert at.radio(key="q_source").value == "upload"
     assert metric(at, "Distinct colours") == "4 → 4" and float(metric(at, "MSE per channel")) == 0
     good = at.session_state["q_image"]
