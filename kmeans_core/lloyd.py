@@ -456,7 +456,7 @@ class _Engine:
     def distances_to_own_center(self, centers, labels):
         """||x_i - m_{y_i}||^2 from the differences directly (accurate; used for relocation)."""
         out = np.empty(self.n, dtype=self.dtype)
-        for s, e in self.chunks(1):
+        for s, e in self.chunks(self.d):  # (rows, d) differences of ~2 MiB, not one n x d array
             diff = self.Xc[s:e] - centers[labels[s:e]]
             np.einsum("ij,ij->i", diff, diff, out=out[s:e])
         return out
