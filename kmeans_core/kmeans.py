@@ -252,8 +252,9 @@ class KMeans:
 
         engine = _Engine(X, w, extra=() if isinstance(init, str) else (init,))
         # tol is relative to the variance, which scales by 4**exponent with the data.
-        # (mean variance from the engine's centred rows: same number, without another pass over X).
-        tol = tol * engine.mean_variance()
+        # (mean variance from the engine's centred rows: same number, without another pass over X;
+        # not needed at all for tol=0).
+        tol = tol * engine.mean_variance() if tol else 0.0
         best = None
         with engine.threads(k):
             for _ in range(n_init):
