@@ -457,7 +457,7 @@ class _Engine:
         """||x_i - m_{y_i}||^2 from the differences directly (accurate; used for relocation)."""
         out = np.empty(self.n, dtype=self.dtype)
         for s, e in self.chunks(self.d):  # (rows, d) differences of ~2 MiB, not one n x d array
-            diff = self.Xc[s:e] - centers[labels[s:e]]
+            diff = self.Xc[s:e] - centers.take(labels[s:e], axis=0)
             np.einsum("ij,ij->i", diff, diff, out=out[s:e])
         return out
 
@@ -471,9 +471,11 @@ class _Engine:
         k = len(centers)
 
         def task(_, s, e):
-            diff = self.Xc[s:e] - centers[labels[s:e]]
+            diff = self.Xc[s:e] - centers.take(labels[s:e], axis=0)  # take: faster than [labels]
+            if self.unit_weights:  # one einsum over the whole block: 3x faster than per row at d=2
+                return float(np.einsum("ij,ij->", diff, diff, dtype=np.float64))
             sq = np.einsum("ij,ij->i", diff, diff).astype(np.float64, copy=False)
-            return float(sq.sum()) if self.unit_weights else float(sq @ self.w64[s:e])
+            return float(sq @ self.w64[s:e])
 
         return sum(self.run(k, task, lambda: None))
 
