@@ -120,6 +120,7 @@ def _run_lloyd(engine, centers, max_iter, tol, record_labels, start=None):
                             n_changed=n_changed))
     # The reported objective is computed from the differences directly, like scikit-learn's.
     final = min(engine.objective(centers, labels), last)
+    engine.end_run()
     history[-1] = replace(history[-1], inertia=engine.sq_to_original(final))
     return centers, labels, final, n_iter, history
 

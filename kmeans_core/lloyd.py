@@ -433,6 +433,10 @@ class _Engine:
             sums[:, j] += np.bincount(both, weights=np.concatenate([movers[j], -movers[j]]), minlength=k)
         return sums, counts
 
+    def end_run(self):
+        """Drop the incremental M step's cache, which holds a run's label buffers."""
+        self._moved = self._sums = None
+
     def _full_sums(self, labels, k):
         weights = None if self.unit_weights else self.w64
         counts = np.bincount(labels, weights=weights, minlength=k).astype(np.float64)
