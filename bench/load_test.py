@@ -708,9 +708,10 @@ def render_markdown(cfg, rss, load, intr, memory_note=""):
             "## Interrupted rerun",
             "",
             "One session on the Elbow page with the largest generated set (5000 points, 10 centres) "
-            "and the widest sweep (k = 1..20, 20 seeds per k: 400 fits) changes k 0.2 s into a fresh "
-            "run; meanwhile another session opens the app and interacts. Then the slow session starts "
-            "another fresh run and closes its socket 0.3 s in.",
+            "starts the widest uncached sweep (k = 1..20, 20 seeds per k: 400 fits); while it runs, "
+            "another session opens the app and changes its seed; then the slow session narrows the "
+            "'Range of k' slider (the run is interrupted). Then it starts another uncached wide sweep "
+            "and closes its socket 1 s in.",
             "",
             "| figure | value |",
             "|---|---|",
