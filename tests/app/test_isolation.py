@@ -15,7 +15,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from kmeans_app import state
-from tests.fixtures.hostile import good_csv, patch_navigation_for_apptest, real_errors
+from tests.fixtures.hostile import good_csv, real_errors
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
@@ -27,8 +27,8 @@ B = ("bob_private.csv", good_csv(rows=150, seed=22, cols=("beta_mass", "beta_age
 
 
 @pytest.fixture(autouse=True)
-def _nav(monkeypatch):
-    patch_navigation_for_apptest(monkeypatch)
+def _real_errors():
+    # (tests/app/conftest.py makes AppTest run app.py on every run)
     with real_errors():
         yield
 
@@ -37,8 +37,7 @@ def session_with(upload, k, seed):
     at = AppTest.from_file(APP, default_timeout=60).run()
     at.sidebar.selectbox(key="dataset").set_value(state.UPLOAD_OPTION).run()
     ups = [w for w in at.get("file_uploader") if getattr(w, "key", None) == UPLOADER_KEY]
-    if not ups:
-        pytest.skip("the CSV uploader is not in the sidebar yet")
+    assert ups, "the CSV uploader is missing from the sidebar"
     ups[0].set_value((upload[0], upload[1], "text/csv"))
     at.run()
     at.sidebar.slider(key="k").set_value(k).run()
