@@ -83,7 +83,7 @@ class Fit:
     centers: np.ndarray
 
 
-@st.cache_data(max_entries=2048, show_spinner=False)
+@st.cache_data(max_entries=512, show_spinner=False)
 def fit_one(_X, data_key, k, init, seed):
     """One run (n_init=1) on all rows of _X; ``data_key`` identifies _X for the cache."""
     start = time.perf_counter()
@@ -200,7 +200,7 @@ def _defined(score, *args):
         return None
 
 
-@st.cache_data(max_entries=2048, show_spinner=False)
+@st.cache_data(max_entries=512, show_spinner=False)
 def run_scores(_X, data_key, k, init, seed, silhouette=True):
     """Mean silhouette (on ``sweep_rows``; skipped, None, unless ``silhouette``), Calinski-Harabasz
     and Davies-Bouldin (all rows) of the run ``fit_one(_X, data_key, k, init, seed)``."""
