@@ -460,6 +460,7 @@ class SessionStats:
     times: dict = field(default_factory=dict)  # action -> [seconds]
     failures: list = field(default_factory=list)
     uploaded: bool = False
+    pause: tuple = (0.0, 0.0)  # seconds a user waits after each result before the next click
 
     def record(self, action, res):
         self.times.setdefault(action, []).append(res.seconds)
@@ -467,6 +468,8 @@ class SessionStats:
             self.failures.append(f"{action}: {res.status} {res.exceptions[:1]}")
         elif res.errors:
             self.failures.append(f"{action}: st.error {res.errors[:1]}")
+        if self.pause[1] > 0:
+            time.sleep(random.uniform(*self.pause))
 
 
 def load_data(sess, stats, rng):
@@ -504,8 +507,8 @@ def one_cycle(sess, stats, rng, steps=4):
     stats.cycles += 1
 
 
-def run_session(base, idx, until, out, think=(0.2, 0.8)):
-    stats = SessionStats(idx)
+def run_session(base, idx, until, out, think=(0.2, 0.8), pause=(0.0, 0.0)):
+    stats = SessionStats(idx, pause=tuple(pause))
     rng = random.Random(idx)
     out[idx] = stats
     sess = None
@@ -532,14 +535,14 @@ def percentile(values, q):
     return s[min(len(s) - 1, max(0, round(q / 100 * (len(s) - 1))))]
 
 
-def run_load(server, sessions, seconds, ramp=3.0):
+def run_load(server, sessions, seconds, ramp=3.0, think=(0.2, 0.8), pause=(0.0, 0.0)):
     """``sessions`` concurrent sessions for ``seconds``; returns a summary dict."""
     out = {}
     threads = []
     t_start = time.monotonic()
     until = t_start + seconds
     for i in range(sessions):
-        th = threading.Thread(target=run_session, args=(server.url, i, until, out), daemon=True)
+        th = threading.Thread(target=run_session, args=(server.url, i, until, out, think, pause), daemon=True)
         th.start()
         threads.append(th)
         time.sleep(ramp / max(1, sessions))
@@ -664,14 +667,16 @@ def render_markdown(cfg, rss, load, intr, memory_note=""):
     lines = [
         "# Load test results",
         "",
-        f"Measured with `bench/load_test.py --sessions {cfg['sessions']} --seconds {cfg['seconds']}` "
+        f"Measured with `bench/load_test.py --sessions {cfg['sessions']} --seconds {cfg['seconds']} "
+        f"--think {cfg['think'][0]} {cfg['think'][1]} --pause {cfg['pause'][0]} {cfg['pause'][1]}` "
         f"on {os.cpu_count()} cores ({time.strftime('%Y-%m-%d %H:%M')}). The client runs on the same "
         "machine as the server, so the figures are pessimistic.",
         "",
         "Each session is a real Streamlit websocket session (the frontend's protocol): it opens the "
         "app from a shareable URL, loads data (a generated dataset, or for odd sessions an uploaded "
         "CSV when the uploader exists), steps the Explorer, opens the Elbow page and changes k, "
-        "then repeats until the time is up, with 0.2-0.8 s of think time between cycles.",
+        f"then repeats until the time is up, with {cfg['think'][0]}-{cfg['think'][1]} s of think time "
+        f"between cycles and {cfg['pause'][0]}-{cfg['pause'][1]} s after each result.",
         "",
         "Server: `" + ("python scripts/serve.py " if LAUNCHER.exists() else "streamlit run app.py ")
         + " ".join(CLASS_SERVER_ARGS) + "` with the repository's `.streamlit/config.toml`.",
@@ -745,6 +750,10 @@ def main(argv=None):
     ap.add_argument("--no-interrupt", action="store_true", help="skip the interrupted-rerun case")
     ap.add_argument("--settle", type=float, default=10.0, help="seconds to wait after closing sessions")
     ap.add_argument("--json", default=None, help="also write the raw figures as JSON here")
+    ap.add_argument("--think", type=float, nargs=2, default=(0.2, 0.8), metavar=("LO", "HI"),
+                    help="seconds between cycles (default: a stress profile, far busier than a class)")
+    ap.add_argument("--pause", type=float, nargs=2, default=(0.0, 0.0), metavar=("LO", "HI"),
+                    help="seconds a user looks at each result before the next click (class-like: 1 4)")
     args = ap.parse_args(argv)
     if not (1 <= args.sessions <= 200 and 1 <= args.seconds <= 1800):
         ap.error("--sessions must be 1..200 and --seconds 1..1800")
@@ -760,7 +769,7 @@ def main(argv=None):
         time.sleep(1.0)
         rss = {"before": server.rss_mib()}
         print(f"server pid {server.pid} on {server.url}; RSS before {rss['before']:.0f} MiB", flush=True)
-        load = run_load(server, args.sessions, args.seconds)
+        load = run_load(server, args.sessions, args.seconds, think=args.think, pause=args.pause)
         rss["after"] = server.rss_mib()
         time.sleep(args.settle)
         rss["settled"], rss["settle_s"] = server.rss_mib(), args.settle
