@@ -15,6 +15,7 @@ and both CPU cores; its tricks are each explained where they are used.
 """
 
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
@@ -259,9 +260,11 @@ class _Engine:
     def run(self, k, task, per_worker_state):
         """Run ``task(state, start, stop)`` over the row chunks; return results in chunk order.
 
-        Two workers each own a contiguous half of the chunks; BLAS is pinned to one
-        thread meanwhile, because two single-threaded matmuls on separate halves
-        beat one two-threaded matmul per small block.
+        Two workers (the calling thread and one pool thread) take the next chunk in turn,
+        so when other load on the machine slows one of them the other simply does more;
+        results are kept in chunk order, so sums do not depend on who computed what.
+        BLAS is pinned to one thread meanwhile, because two single-threaded matmuls on
+        separate blocks beat one two-threaded matmul per small block.
         """
         def state(worker):
             # Buffers live as long as the engine: no fresh 2 MiB pages every iteration.
@@ -274,15 +277,23 @@ class _Engine:
             st = state(0)
             return [task(st, s, e) for s, e in self.chunks(k)]
         chunks = self.chunks(k, min_parts=2)
-        half = (len(chunks) + 1) // 2
+        results = [None] * len(chunks)
+        lock = threading.Lock()
+        queue = iter(range(len(chunks)))
 
-        def work(worker, part):
+        def work(worker):
             st = state(worker)
-            return [task(st, s, e) for s, e in part]
+            while True:
+                with lock:
+                    i = next(queue, None)
+                if i is None:
+                    return
+                results[i] = task(st, *chunks[i])
 
-        other = _get_pool().submit(work, 1, chunks[half:])
-        mine = work(0, chunks[:half])  # the calling thread does the first half itself
-        return mine + other.result()
+        other = _get_pool().submit(work, 1)
+        work(0)
+        other.result()
+        return results
 
     @contextmanager
     def threads(self, k):
