@@ -81,7 +81,8 @@ def scale_exponent(dtype, *arrays):
     0 (no rescaling) for ordinary data, so results are bit-for-bit those of the
     plain formulas; otherwise the largest magnitude is brought to about 1.
     """
-    biggest = max(float(np.max(np.abs(a))) if a.size else 0.0 for a in arrays)
+    # max and -min instead of max(abs(a)): no temporary copy of X
+    biggest = max(max(float(a.max()), -float(a.min())) if a.size else 0.0 for a in arrays)
     limit = _SAFE_EXPONENT[np.dtype(dtype)]
     if biggest == 0.0 or 2.0**-limit <= biggest <= 2.0**limit:
         return 0
