@@ -110,7 +110,7 @@ NOTES = """\
 - The machine is small (2 cores) and was shared with other work while this ran
   (load average below): timings are noisy, and a ratio within ~20% of its target is a tie.
 - Both sides use both cores: scikit-learn through OpenMP, ours through two worker
-  threads, each owning half of the row blocks, with BLAS pinned to one thread by
+  threads that take row blocks in turn, with BLAS pinned to one thread by
   threadpoolctl (without threadpoolctl the core runs on one thread).
 - KMeans.fit cases: same data, same initial centres, tol=0, n_init=1 and a fixed
   max_iter on data that keeps moving, so both run the same number of iterations
