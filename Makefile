@@ -52,7 +52,7 @@ e2e: install-dev browser
 	$(PY) -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS) tests/e2e
 
 bench: install-dev
-	$(PY) bench/run_bench.py
+	$(PY) bench/run_bench.py --rounds 3
 
 loadtest: install-dev
 	$(PY) bench/load_test.py
