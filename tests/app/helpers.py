@@ -32,3 +32,25 @@ def arr(v):
 def charts(at):
     """The page's Plotly figures as dicts, in page order."""
     return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+
+
+def screen_text(at):
+    """Everything a user could read on the page, as one string.
+
+    Text elements (with labels and bodies), tables, widget options and chart specs:
+    what the isolation, injection and no-traceback checks scan.
+    """
+    parts = []
+    for kind in ("markdown", "caption", "error", "warning", "info", "success", "text", "title",
+                 "header", "subheader", "code", "metric", "exception"):
+        for el in getattr(at, kind, []):
+            for attr in ("value", "label", "body"):
+                parts.append(str(getattr(el, attr, "")))
+    for df in at.dataframe:
+        v = df.value
+        parts.append(" ".join(map(str, v.columns)) + " " + v.to_csv())
+    for w in at.get("multiselect") + at.get("selectbox"):
+        parts.append(" ".join(map(str, getattr(w, "options", []))))
+    for p in at.get("plotly_chart"):
+        parts.append(str(getattr(p, "proto", "")))
+    return "\n".join(parts)

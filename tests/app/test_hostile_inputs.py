@@ -15,6 +15,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from kmeans_app import state
+from tests.app.helpers import screen_text
 from tests.fixtures.hostile import (
     CSV_CASES,
     IMAGE_CASES,
@@ -47,20 +48,10 @@ def new_app():
     return at
 
 
-def shown_text(at):
-    """Every piece of text on screen (markdown, captions, alerts, code, text, exceptions)."""
-    out = []
-    for kind in ("markdown", "caption", "error", "warning", "info", "success", "code", "text",
-                 "exception", "title", "header", "subheader"):
-        for el in getattr(at, kind, []):
-            out.append(str(getattr(el, "value", "")) + str(getattr(el, "body", "")))
-    return out
-
-
 def assert_no_crash(at, what):
     assert not at.exception, f"{what}: exception on screen: {exception_text(at)}"
-    bad = [t for t in shown_text(at) if TRACEBACK.search(t)]
-    assert not bad, f"{what}: a traceback is shown: {bad[:1]}"
+    bad = TRACEBACK.search(screen_text(at))
+    assert not bad, f"{what}: a traceback is shown: {bad.group(0) if bad else ''}"
 
 
 def exception_text(at):

@@ -15,6 +15,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from kmeans_app import state
+from tests.app.helpers import screen_text
 from tests.fixtures.hostile import good_csv, real_errors
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -46,28 +47,10 @@ def session_with(upload, k, seed):
     return at
 
 
-def everything_shown(at):
-    """All text and table content on screen, as one string (dataframes included)."""
-    parts = []
-    for kind in ("markdown", "caption", "error", "warning", "info", "success", "text", "title",
-                 "header", "subheader", "code", "metric"):
-        for el in getattr(at, kind, []):
-            parts.append(str(getattr(el, "value", "")))
-            parts.append(str(getattr(el, "label", "")))
-    for df in at.dataframe:
-        v = df.value
-        parts.append(" ".join(map(str, v.columns)) + " " + v.to_csv())
-    for w in at.get("multiselect") + at.get("selectbox"):
-        parts.append(" ".join(map(str, getattr(w, "options", []))))
-    for p in at.get("plotly_chart"):
-        parts.append(str(getattr(p, "proto", "")))
-    return "\n".join(parts)
-
-
 def check_own(at, mine, theirs, k, seed):
     ds = at.session_state[state.UPLOAD_KEY]
     assert ds.name == mine[0]
-    shown = everything_shown(at)
+    shown = screen_text(at)
     own_column = mine[1].split(b"\n")[0].decode().split(",")[0]
     assert own_column in shown, "the scan does not see this session's own column names"
     for word in (theirs[0], *theirs[1].split(b"\n")[0].decode().split(",")):
@@ -105,8 +88,8 @@ def test_same_bytes_two_names():
     a.run()
     assert a.session_state[state.UPLOAD_KEY].name == "first_name.csv"
     assert b.session_state[state.UPLOAD_KEY].name == "second_name.csv"
-    assert "second_name.csv" not in everything_shown(a)
-    assert "first_name.csv" not in everything_shown(b)
+    assert "second_name.csv" not in screen_text(a)
+    assert "first_name.csv" not in screen_text(b)
 
 
 def test_shared_arrays_are_read_only():
