@@ -2,7 +2,6 @@
 
 import base64
 import json
-import time
 from functools import partial
 
 import numpy as np
@@ -190,16 +189,16 @@ def test_math_and_source_follow_the_step():
     assert any(c.lstrip().startswith("def update(") for c in (c.value for c in at.code))
 
 
-def test_time_per_rerun():
+def test_every_button_on_5000_points():
+    """The buttons work on the largest generated data, and every point is drawn once, in the base figure.
+
+    (Time per rerun is measured outside the tests: no timed assertions here.)
+    """
     at = open_page(n=5000)
     assert len(generate("blobs", {"n": 5000}).X) == 5000
-    times = []
     for action in ("assign", "update", "iteration", "iteration", "converge", "back"):
-        t = time.perf_counter()
         click(at, action)
-        times.append(time.perf_counter() - t)
+        assert not at.exception
     fig = figure(at)
     points = [t for t in fig["data"] if t.get("name") == "points"][0]
     assert points["type"] == "scatter" and len(base64.b64decode(points["x"]["bdata"])) == 5000 * 8
-    print(f"Explorer rerun on 5,000 points: median {np.median(times):.2f} s, max {max(times):.2f} s")
-    assert np.median(times) < 5  # generous: CI shares 2 cores with other tests

@@ -2,7 +2,6 @@
 
 import io
 import struct
-import time
 import zlib
 
 import numpy as np
@@ -143,11 +142,15 @@ def test_unsupported_format_is_refused():
 
 
 @pytest.mark.parametrize("w, h", [(7000, 7000), (100_000, 100_000)])  # 49 MP (Pillow warns), 10 GP (errors)
-def test_bomb_sized_headers_are_refused_without_decoding(w, h):
-    t0 = time.perf_counter()
+def test_bomb_sized_headers_are_refused_without_decoding(w, h, monkeypatch):
+    from PIL import ImageFile
+
+    def no_decoding(self, *args, **kwargs):
+        raise AssertionError("the pixels were decoded")
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", no_decoding)
     with pytest.raises(qi.ImageError, match="megapixels"):
         qi.load_image(png_header_only(w, h))
-    assert time.perf_counter() - t0 < 2.0
     assert Image.MAX_IMAGE_PIXELS == qi.MAX_PIXELS
 
 
