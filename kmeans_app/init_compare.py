@@ -24,6 +24,7 @@ from kmeans_core import (
 )
 
 from . import runs
+from .figures.style import plot_sample
 
 INITS = ("random", "k-means++")
 SLUG = {"random": "random", "k-means++": "kpp"}  # for widget keys (and CSS classes made from them)
@@ -140,9 +141,7 @@ class RunSet:
 
 def ari_rows(n_rows, max_rows=ARI_MAX_ROWS):
     """The rows agreement is measured on: all, or a fixed random sample."""
-    if n_rows <= max_rows:
-        return np.arange(n_rows)
-    return np.sort(np.random.default_rng(0).choice(n_rows, max_rows, replace=False))
+    return plot_sample(n_rows, max_rows)
 
 
 def fit_one(X, k, init, seed):

@@ -1,6 +1,5 @@
 """Cached K-means runs, so every page gets the identical run for (data, k, init, seed)."""
 
-import numpy as np
 import streamlit as st
 
 from kmeans_core import KMeans
@@ -24,8 +23,3 @@ def fit_run(_X, data_key, k, init, seed, picked=None, max_iter=MAX_ITER, tol=TOL
     """
     start = _X[list(picked)] if picked else init
     return KMeans(k, init=start, n_init=1, random_state=seed, max_iter=max_iter, tol=tol).fit(_X)
-
-
-def initial_centers(model):
-    """The centres a run started from (its init record)."""
-    return np.asarray(model.history_[0].centers)

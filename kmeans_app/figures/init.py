@@ -12,7 +12,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .style import color, padded_box, plain, symbol
+from .style import color, padded_box, plain, plot_sample, symbol
 
 INIT_COLORS = {"random": "#D55E00", "k-means++": "#0072B2"}  # Okabe-Ito vermillion and blue
 INIT_LABELS = {"random": "random init", "k-means++": "k-means++"}
@@ -74,9 +74,7 @@ def seeding_figure(P, story, *, axis_titles=("x1", "x2"), max_points=MAX_ANIM_PO
     P = np.asarray(P, dtype=np.float64)
     inits = ("k-means++", "random")
     k = len(story["k-means++"])
-    shown = np.arange(len(P))
-    if len(P) > max_points:
-        shown = np.sort(np.random.default_rng(0).choice(len(P), max_points, replace=False))
+    shown = plot_sample(len(P), max_points)
     box = padded_box(P)
     fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.05)
     hover_pt = "chance of being drawn: %{marker.color:.3~p}<extra></extra>"
