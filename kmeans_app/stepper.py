@@ -137,10 +137,10 @@ def run_id(data_key, k, init, seed, picked=None):
 def drawn(_X, data_key, feature_names):
     """(rows drawn, their 2-D coordinates, the projection) for data ``data_key``."""
     from .figures.style import plot_sample
-    from .projection import fit_projection
+    from .runs import projection
 
     rows = plot_sample(len(_X))
-    proj = fit_projection(_X, tuple(feature_names))
+    proj = projection(_X, data_key, feature_names)
     return rows, proj.apply(_X[rows]), proj
 
 

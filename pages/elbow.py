@@ -3,11 +3,10 @@
 import streamlit as st
 
 from kmeans_app import choosing_k as ck
-from kmeans_app import state
+from kmeans_app import runs, state
 from kmeans_app.figures.common import clustering_figure
 from kmeans_app.figures.elbow import elbow_figure
 from kmeans_app.figures.style import plain
-from kmeans_app.projection import fit_projection
 
 PANELS = {  # label -> (Scores field, better)
     "Mean silhouette": ("silhouette", "max"),
@@ -86,7 +85,7 @@ k = st.select_slider("Show the clustering for k", options=list(ks), key=SHOW_KEY
 seed = sweep.best_seed(k)
 with st.spinner(f"Running k = {k} from seed {seed} to convergence, as the Explorer does…"):
     model = ck.explorer_run(ds.X, ds.key, k, init, seed)
-proj = fit_projection(ds.X, ds.feature_names)
+proj = runs.projection(ds.X, ds.key, ds.feature_names)
 P, C = proj.apply(ds.X), proj.apply(model.cluster_centers_)
 left, right = st.columns([3, 1])
 left.plotly_chart(

@@ -1,10 +1,9 @@
 """Initialization: why the starting centres matter, and what k-means++ does about it."""
 
-import numpy as np
 import streamlit as st
 
 from kmeans_app import init_compare as ic
-from kmeans_app import state
+from kmeans_app import runs, state
 from kmeans_app.figures.common import clustering_figure
 from kmeans_app.figures.init import (
     MAX_ANIM_POINTS,
@@ -14,7 +13,6 @@ from kmeans_app.figures.init import (
     seeding_figure,
 )
 from kmeans_app.figures.style import plain
-from kmeans_app.projection import fit_projection
 from kmeans_app.runs import fit_run
 
 st.title("Initialization")
@@ -38,10 +36,10 @@ X, k, n = ds.X, cfg.k, ds.X.shape[0]
 if k > n:
     st.warning(f"k = {k} is more than the {n} rows of this data: lower k in the sidebar.")
     st.stop()
-n_distinct = len(np.unique(X, axis=0)) if n <= 200_000 else n
+n_distinct = runs.distinct_rows(X, ds.key)
 if n_distinct < k:
     st.warning(f"Only {n_distinct} distinct points for k = {k}: some centres must coincide.")
-proj = fit_projection(X, ds.feature_names)
+proj = runs.projection(X, ds.key, ds.feature_names)
 P = proj.apply(X)
 if not proj.is_identity:
     st.caption(f"{X.shape[1]} features, shown on their first two principal components; "

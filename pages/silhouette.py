@@ -3,10 +3,9 @@
 import streamlit as st
 
 from kmeans_app import choosing_k as ck
-from kmeans_app import state
+from kmeans_app import runs, state
 from kmeans_app.figures.silhouette import silhouette_by_k_figure, silhouette_figure, silhouette_scatter
 from kmeans_app.figures.style import plain
-from kmeans_app.projection import fit_projection
 
 SWEEP_KS = (2, 10)
 
@@ -38,7 +37,7 @@ def show_chosen_k(ds, cfg, init):
     left, right = st.columns(2)
     left.plotly_chart(silhouette_figure(view.values, view.labels, cfg.k, note=ck.sample_note(n, short=True)),
                       width="stretch", key="silhouette_plot")
-    proj = fit_projection(ds.X, ds.feature_names)
+    proj = runs.projection(ds.X, ds.key, ds.feature_names)
     X_scored = ds.X if view.rows is None else ds.X[view.rows]
     right.plotly_chart(
         silhouette_scatter(proj.apply(X_scored), view.labels, view.values,
