@@ -3,7 +3,13 @@
 Only numpy and the standard library are imported here.
 """
 
-from .agreement import adjusted_rand_score, pairwise_adjusted_rand
+from .agreement import (
+    adjusted_rand_score,
+    contingency_matrix,
+    normalized_mutual_info_score,
+    pairwise_adjusted_rand,
+    purity_score,
+)
 from .kmeans import KMeans, Step, lloyd
 from .knee import KneeResult, find_knee, kneedle
 from .lloyd import assign, inertia, update
@@ -35,6 +41,7 @@ __all__ = [
     "assign",
     "calinski_harabasz_score",
     "color_counts",
+    "contingency_matrix",
     "davies_bouldin_score",
     "find_knee",
     "fit_palette",
@@ -44,9 +51,11 @@ __all__ = [
     "kneedle",
     "lloyd",
     "map_to_palette",
+    "normalized_mutual_info_score",
     "pairwise_adjusted_rand",
     "palette_mse",
     "psnr",
+    "purity_score",
     "quantize",
     "random_init",
     "random_palette",

@@ -1,4 +1,5 @@
-"""How much two clusterings agree: the adjusted Rand index (ARI).
+"""How much two clusterings agree: the adjusted Rand index (ARI), the normalised
+mutual information (NMI) and purity.
 
 Look at every pair of points. Two labelings agree on a pair when both put
 the two points together, or both keep them apart. The Rand index is the share
@@ -22,11 +23,34 @@ cluster j of the other), row sums ``a_i`` and column sums ``b_j``, and
 
 Everything above is a whole number of pairs, so the code multiplies through
 by ``2 C(n)`` and divides once at the end, in exact integer arithmetic.
+
+The NMI looks at information instead of pairs. With ``p_ij = n_ij / n`` and
+the margins ``p_i = a_i / n``, ``q_j = b_j / n``::
+
+    MI   = sum_ij p_ij log(p_ij / (p_i q_j))      what one labeling tells about the other
+    H(a) = -sum_i p_i log p_i                     entropy of each labeling
+    NMI  = MI / ((H(a) + H(b)) / 2)               arithmetic-mean normalisation
+
+so it is 1 for the same partition and 0 for independent ones (scikit-learn's
+default, ``average_method="arithmetic"``). Purity gives each cluster the
+class most of its points have and counts the share of points that fit::
+
+    purity = sum_j max_i n_ij / n                 (i: true classes, j: clusters)
+
+Purity is easy to read but rewards many small clusters (one per point
+scores 1), so read it next to the ARI and NMI.
 """
 
 import numpy as np
 
-__all__ = ["adjusted_rand_score", "contingency_table", "pairwise_adjusted_rand"]
+__all__ = [
+    "adjusted_rand_score",
+    "contingency_matrix",
+    "contingency_table",
+    "normalized_mutual_info_score",
+    "pairwise_adjusted_rand",
+    "purity_score",
+]
 
 
 def _check_labels(labels, name):
@@ -65,6 +89,47 @@ def contingency_table(labels_a, labels_b):
         raise ValueError(f"labels_a and labels_b must have the same length; got {len(a)} and {len(b)}")
     (ca, ma), (cb, mb) = _codes(a), _codes(b)
     return _table(ca, ma, cb, mb)
+
+
+def contingency_matrix(labels_true, labels_pred, *, return_labels=False):
+    """Contingency matrix of true classes (rows) against clusters (columns).
+
+    The same counts as :func:`contingency_table`, under scikit-learn's name
+    (``sklearn.metrics.cluster.contingency_matrix``): entry (i, j) is the
+    number of points of the i-th distinct true label in the j-th distinct
+    predicted label, both in sorted order.
+
+    Parameters
+    ----------
+    labels_true, labels_pred : array-like of shape (n,)
+        Labels of any sortable kind (ints, strings).
+    return_labels : bool, default False
+        Also return the distinct labels behind the rows and the columns.
+
+    Returns
+    -------
+    table : ndarray of shape (n_classes, n_clusters), int64
+    classes, clusters : ndarray
+        Only with ``return_labels``: the row and column labels.
+
+    Raises
+    ------
+    ValueError
+        If the inputs are not 1-D or differ in length.
+    """
+    a, b = _pair(labels_true, labels_pred, "labels_true", "labels_pred")
+    classes, ca = np.unique(a, return_inverse=True)
+    clusters, cb = np.unique(b, return_inverse=True)
+    table = _table(ca.reshape(-1), len(classes), cb.reshape(-1), len(clusters))
+    return (table, classes, clusters) if return_labels else table
+
+
+def _pair(labels_a, labels_b, name_a, name_b):
+    a = _check_labels(labels_a, name_a)
+    b = _check_labels(labels_b, name_b)
+    if a.shape != b.shape:
+        raise ValueError(f"{name_a} and {name_b} must have the same length; got {len(a)} and {len(b)}")
+    return a, b
 
 
 def _table(ca, ma, cb, mb):
@@ -148,3 +213,87 @@ def pairwise_adjusted_rand(labelings):
             cj, mj = coded[j]
             out[i, j] = out[j, i] = _ari_from_table(_table(ci, mi, cj, mj), n)
     return out
+
+
+def normalized_mutual_info_score(labels_true, labels_pred):
+    """Normalised mutual information between two labelings, arithmetic-mean normalisation.
+
+    Parameters
+    ----------
+    labels_true, labels_pred : array-like of shape (n,)
+        Labels of any kind; only which points share a label matters.
+
+    Returns
+    -------
+    float
+        In [0, 1]: 1.0 for the same partition (also when both are a single
+        cluster), 0.0 when one tells nothing about the other (also when only
+        one of them is a single cluster). Symmetric. Matches
+        ``sklearn.metrics.normalized_mutual_info_score`` with its default
+        ``average_method="arithmetic"``; natural logarithms.
+
+    Raises
+    ------
+    ValueError
+        If the inputs are not 1-D or differ in length.
+    """
+    a, b = _pair(labels_true, labels_pred, "labels_true", "labels_pred")
+    (ca, ma), (cb, mb) = _codes(a), _codes(b)
+    if ma == mb <= 1:
+        # Neither labeling splits the data (or there is none): the same partition.
+        return 1.0
+    return _nmi_from_table(_table(ca, ma, cb, mb))
+
+
+def _nmi_from_table(table):
+    n = float(table.sum())
+    rows, cols = table.sum(axis=1), table.sum(axis=0)
+    if len(rows) == 1 or len(cols) == 1:
+        return 0.0  # one side is a single cluster: it carries no information
+    i, j = np.nonzero(table)
+    nij = table[i, j].astype(np.float64)
+    # p_ij log(p_ij / (p_i q_j)) = (n_ij / n) (log n_ij + log n - log a_i - log b_j)
+    mi = float(np.sum(nij / n * (np.log(nij) + np.log(n) - np.log(rows[i]) - np.log(cols[j]))))
+    if mi <= 1e-15:
+        # Rounding can leave a tiny positive or negative sum for independent labelings.
+        return 0.0
+    h_a, h_b = _entropy(rows, n), _entropy(cols, n)
+    return float(min(mi / ((h_a + h_b) / 2), 1.0))
+
+
+def _entropy(counts, n):
+    p = counts[counts > 0] / n
+    return float(-np.sum(p * np.log(p)))
+
+
+def purity_score(labels_true, labels_pred):
+    """Purity of a clustering against known classes.
+
+    Each cluster is credited with its most common true class; purity is the
+    share of points that belong to the class of their cluster.
+
+    Parameters
+    ----------
+    labels_true : array-like of shape (n,)
+        The known classes.
+    labels_pred : array-like of shape (n,)
+        The clusters. Not symmetric: swapping the arguments answers another question.
+
+    Returns
+    -------
+    float
+        In (0, 1]: 1.0 when no cluster mixes classes. At least the share of
+        the largest class; more clusters can only raise it (one cluster per
+        point scores 1), so it cannot choose k on its own.
+
+    Raises
+    ------
+    ValueError
+        If the inputs are not 1-D, differ in length or are empty.
+    """
+    a, b = _pair(labels_true, labels_pred, "labels_true", "labels_pred")
+    if len(a) == 0:
+        raise ValueError("purity needs at least one labelled point; got none")
+    (ca, ma), (cb, mb) = _codes(a), _codes(b)
+    table = _table(ca, ma, cb, mb)
+    return float(table.max(axis=0).sum() / len(a))
