@@ -28,20 +28,25 @@ from .quantize import (
 from .scores import calinski_harabasz_score, davies_bouldin_score
 from .seeding import SeedStep, kmeans_plusplus, kmeans_plusplus_steps, random_init
 from .silhouette import silhouette_samples, silhouette_score
+from .soft import BETA_GRID, SoftKMeans, SoftStep, data_scale, smallest_hard_beta, soft_assign
 
 __all__ = [
+    "BETA_GRID",
     "ColorCounts",
     "KMeans",
     "KneeResult",
     "PaletteFit",
     "Quantization",
     "SeedStep",
+    "SoftKMeans",
+    "SoftStep",
     "Step",
     "adjusted_rand_score",
     "assign",
     "calinski_harabasz_score",
     "color_counts",
     "contingency_matrix",
+    "data_scale",
     "davies_bouldin_score",
     "find_knee",
     "fit_palette",
@@ -61,5 +66,7 @@ __all__ = [
     "random_palette",
     "silhouette_samples",
     "silhouette_score",
+    "smallest_hard_beta",
+    "soft_assign",
     "update",
 ]
