@@ -17,6 +17,15 @@ class Dataset:
     key : stable string identifying the data, for caches and links.
     generated : True for the built-in generators (their settings live in the URL).
     frame : the parsed upload (rows kept after dropping missing values), or None.
+    labels : (n,) known labels to compare the clusters with, or None: the generator's
+        labels for generated data, the chosen "labels to compare" column of an upload
+        (strings; a missing cell is "(missing)"). Never clustered on.
+    label_name : what the labels are ("generator's labels" or the column's name: user text).
+    recipe : how to make X again, for a reproduce script (plain JSON-able values):
+        {"kind": "generated", "dataset", "maker", "params", ["transform"]},
+        {"kind": "upload", "file_type", "encoding", "delimiter", "decimal", "thousands",
+        "header", "sheet", "columns", "label_column", "dropped_rows", "standardize"} or
+        {"kind": "drawn", "points"}; None when unknown.
     """
 
     X: np.ndarray
@@ -26,6 +35,9 @@ class Dataset:
     key: str
     generated: bool = True
     frame: object = field(default=None, compare=False, repr=False)
+    labels: np.ndarray | None = field(default=None, compare=False, repr=False)
+    label_name: str | None = field(default=None, compare=False)
+    recipe: dict | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -99,25 +111,37 @@ def generate(name, params):
         raise ValueError(f"unknown dataset {name!r}")
     p = default_params(name) | {k: _clamp(k, v) for k, v in params.items() if k in GENERATORS[name].params}
     n, seed = int(p["n"]), int(p["data_seed"])
+    transform = None
     if name == "blobs":
-        X, _ = skd.make_blobs(n_samples=n, centers=int(p["centers"]),
-                              cluster_std=float(p["spread"]), random_state=seed)
+        maker, kw = "make_blobs", dict(n_samples=n, centers=int(p["centers"]),
+                                       cluster_std=float(p["spread"]), random_state=seed)
     elif name == "moons":
-        X, _ = skd.make_moons(n_samples=n, noise=float(p["noise"]), random_state=seed)
+        maker, kw = "make_moons", dict(n_samples=n, noise=float(p["noise"]), random_state=seed)
     elif name == "circles":
-        X, _ = skd.make_circles(n_samples=n, noise=float(p["noise"]), factor=0.5, random_state=seed)
+        maker, kw = "make_circles", dict(n_samples=n, noise=float(p["noise"]), factor=0.5, random_state=seed)
     elif name == "anisotropic":  # scikit-learn's example transformation
-        X, _ = skd.make_blobs(n_samples=n, centers=int(p["centers"]), random_state=seed)
-        X = X @ np.array([[0.6, -0.6366], [-0.4089, 0.8525]])
+        maker, kw = "make_blobs", dict(n_samples=n, centers=int(p["centers"]), random_state=seed)
+        transform = [[0.6, -0.6366], [-0.4089, 0.8525]]
     elif name == "varied":
-        X, _ = skd.make_blobs(n_samples=n, centers=3, cluster_std=[1.0, 2.5, 0.5], random_state=seed)
+        maker, kw = "make_blobs", dict(n_samples=n, centers=3, cluster_std=[1.0, 2.5, 0.5], random_state=seed)
     elif name == "uneven":
         sizes = [int(n * 0.7), int(n * 0.2)]
         sizes.append(n - sum(sizes))
-        X, _ = skd.make_blobs(n_samples=sizes, centers=[[-4, -2], [3, 3], [4, -4]],
-                              cluster_std=[1.2, 0.8, 0.6], random_state=seed)
-    else:  # uniform
-        X = np.random.default_rng(seed).uniform(-5, 5, size=(n, 2))
+        maker, kw = "make_blobs", dict(n_samples=sizes, centers=[[-4, -2], [3, 3], [4, -4]],
+                                       cluster_std=[1.2, 0.8, 0.6], random_state=seed)
+    else:  # uniform: no maker, so no labels
+        maker, kw = "numpy.random.default_rng(seed).uniform", dict(low=-5.0, high=5.0, size=[n, 2], seed=seed)
+    if name == "uniform":
+        X, y = np.random.default_rng(seed).uniform(kw["low"], kw["high"], size=tuple(kw["size"])), None
+    else:
+        X, y = getattr(skd, maker)(**kw)
+    if transform is not None:
+        X = X @ np.array(transform)
     key = name + ":" + ",".join(f"{k}={p[k]}" for k in sorted(p))
     g = GENERATORS[name]
-    return Dataset(np.ascontiguousarray(X, dtype=np.float64), ("x1", "x2"), g.label, g.note, key)
+    recipe = {"kind": "generated", "dataset": name, "maker": maker, "params": kw}
+    if transform is not None:
+        recipe["transform"] = transform
+    labels = None if y is None else np.asarray(y, dtype=np.int64)
+    return Dataset(np.ascontiguousarray(X, dtype=np.float64), ("x1", "x2"), g.label, g.note, key,
+                   labels=labels, label_name=None if y is None else "generator's labels", recipe=recipe)

@@ -101,9 +101,9 @@ def _parse_cached(digest, _data):
 
 
 @st.cache_resource(max_entries=8, ttl=3600, show_spinner=False)
-def _build_cached(digest, columns, standardise, name, _parsed):
-    """Datasets by (content, columns, scaling, name); X is read-only because it is shared."""
-    return build_dataset(_parsed, columns, standardise, name)
+def _build_cached(digest, columns, standardise, name, _parsed, label_column=None):
+    """Datasets by (content, columns, scaling, name, labels); X is read-only because it is shared."""
+    return build_dataset(_parsed, columns, standardise, name, label_column=label_column)
 
 
 def accept_file(name, data):
@@ -123,6 +123,7 @@ def accept_file(name, data):
         return False
     ss[state.UPLOAD_TABLE_KEY] = (parsed, str(name))
     ss[state.UPLOAD_COLUMNS] = list(parsed.default_columns)
+    ss[state.UPLOAD_LABELS] = state.NO_LABELS
     ss.pop(state.UPLOAD_BUILT_KEY, None)
     return True
 
@@ -140,12 +141,14 @@ def apply_choice():
     parsed, name = table
     columns = tuple(c for c in ss.get(state.UPLOAD_COLUMNS, ()) if c in parsed.numeric_columns)
     standardise = bool(ss.get(state.UPLOAD_STANDARDISE, False))
-    signature = (parsed.digest, columns, standardise, name)
+    labels = ss.get(state.UPLOAD_LABELS)
+    labels = labels if labels in parsed.label_columns else None
+    signature = (parsed.digest, columns, standardise, name, labels)
     built = ss.get(state.UPLOAD_BUILT_KEY)
     if built is not None and built[0] == signature:
         return
     try:
-        ds, info = _build_cached(parsed.digest, columns, standardise, name, parsed)
+        ds, info = _build_cached(parsed.digest, columns, standardise, name, parsed, labels)
     except UploadError as e:
         ss[state.UPLOAD_BUILT_KEY] = (signature, e)
         return
@@ -164,7 +167,9 @@ def _forget_failed_file():
     ss[state.UPLOAD_TABLE_KEY] = (parsed, ds.name)
     ss[state.UPLOAD_COLUMNS] = list(ds.feature_names)
     ss[state.UPLOAD_STANDARDISE] = info.standardised
-    ss[state.UPLOAD_BUILT_KEY] = ((parsed.digest, tuple(ds.feature_names), info.standardised, ds.name), None)
+    ss[state.UPLOAD_LABELS] = ds.label_name if ds.label_name is not None else state.NO_LABELS
+    ss[state.UPLOAD_BUILT_KEY] = ((parsed.digest, tuple(ds.feature_names), info.standardised, ds.name,
+                                   ds.label_name), None)
 
 
 def _upload_controls():
@@ -189,6 +194,13 @@ def _upload_controls():
     st.checkbox("Standardise (z-scores)", key=state.UPLOAD_STANDARDISE, persist_state="session",
                 help="Rescale each chosen column to mean 0 and standard deviation 1, so columns "
                      "measured in large units do not dominate the distances.")
+    if parsed.label_columns:
+        if ss.get(state.UPLOAD_LABELS) not in (state.NO_LABELS, *parsed.label_columns):
+            ss[state.UPLOAD_LABELS] = state.NO_LABELS
+        st.selectbox("Labels to compare", (state.NO_LABELS, *parsed.label_columns), key=state.UPLOAD_LABELS,
+                     persist_state="session",
+                     help="A column of known classes (text, or whole numbers with at most 20 values). "
+                          "It is never clustered on; the What-if page compares the clusters with it.")
     apply_choice()
 
 

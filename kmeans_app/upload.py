@@ -31,6 +31,9 @@ MAX_COLUMNS = 1_000
 MAX_CELLS = 10_000_000  # rows x columns; about 80 MB as float64
 MAX_PRESELECTED = 50
 MIN_ROWS = 2
+MAX_LABEL_INT = 20  # an integer column with at most this many distinct values can be labels
+MAX_LABEL_TEXT = 50  # a text column with more distinct values is more like an id than a class
+MISSING_LABEL = "(missing)"
 MAX_ABS_VALUE = 1e100  # squares of larger numbers overflow float64 in the distance computations
 SAMPLE_CHARS = 64 * 1024
 MAX_FIRST_LINE_CHARS = 4 * 2**20
@@ -88,6 +91,12 @@ class ParsedTable:
     thousands: str | None
     has_header: bool
     notes: tuple = ()  # fixed sentences about what was guessed
+    # Categorical columns offered as "labels to compare": text with at most MAX_LABEL_TEXT
+    # distinct values, or whole numbers with 2..MAX_LABEL_INT distinct values.
+    label_columns: tuple = ()
+    file_type: str = "csv"  # "csv", "xlsx" or "parquet"
+    sheet: str | None = None  # the workbook sheet read (user text), or None
+    sheets: tuple = ()  # every sheet of a workbook (user text)
 
     @property
     def shape(self):
@@ -361,6 +370,7 @@ def parse_csv(data: bytes) -> ParsedTable:
         frame=frame, digest=digest, numeric_columns=tuple(numeric), text_columns=tuple(text_cols),
         empty_columns=tuple(empty), default_columns=default, encoding=encoding, delimiter=delimiter,
         decimal=decimal, thousands=thousands, has_header=has_header, notes=tuple(notes),
+        label_columns=label_candidates(frame, numeric, text_cols, counters),
     )
 
 
@@ -375,11 +385,48 @@ def dataset_key(X, columns, standardise):
     return "csv:" + h.hexdigest()
 
 
-def build_dataset(parsed: ParsedTable, columns, standardise=False, name="upload.csv"):
-    """The Dataset for ``columns`` of ``parsed``: (Dataset, BuildInfo), or UploadError."""
-    columns = [c for c in columns if c in parsed.numeric_columns]
+def label_candidates(frame, numeric, text_cols, counters=()):
+    """Columns that look categorical: text with 1 < distinct <= MAX_LABEL_TEXT, or whole
+    numbers with 1 < distinct <= MAX_LABEL_INT (row counters excluded)."""
+    out = []
+    for col in frame.columns:
+        if col in counters:
+            continue
+        s = frame[col].dropna()
+        if col in text_cols:
+            distinct = s.astype(str).nunique()
+            if 1 < distinct <= MAX_LABEL_TEXT:
+                out.append(col)
+        elif col in numeric:
+            v = s.to_numpy(dtype=np.float64)
+            if len(v) and np.all(np.isfinite(v)) and np.all(v == np.round(v)):
+                if 1 < len(np.unique(v)) <= MAX_LABEL_INT:
+                    out.append(col)
+    return tuple(out)
+
+
+def _labels_of(series):
+    """A label column as strings (whole numbers without '.0'); missing cells are MISSING_LABEL."""
+    if series.dtype.kind == "f":
+        out = np.array([MISSING_LABEL if np.isnan(v) else (str(int(v)) if v == int(v) else repr(v))
+                        for v in series.to_numpy()], dtype=object)
+    else:
+        out = np.array([MISSING_LABEL if pd.isna(v) else str(v) for v in series.to_numpy()], dtype=object)
+    return out
+
+
+def build_dataset(parsed: ParsedTable, columns, standardise=False, name="upload.csv", label_column=None):
+    """The Dataset for ``columns`` of ``parsed``: (Dataset, BuildInfo), or UploadError.
+
+    label_column : one of ``parsed.label_columns`` to compare the clusters with (or None).
+    It is never clustered on: if it is among ``columns`` it is left out of them.
+    """
+    if label_column is not None and label_column not in parsed.label_columns:
+        label_column = None
+    columns = [c for c in columns if c in parsed.numeric_columns and c != label_column]
     if not columns:
-        raise UploadError("Choose at least one numeric column to cluster on.")
+        raise UploadError("Choose at least one numeric column to cluster on"
+                          + (" (the labels column is never clustered on)." if label_column else "."))
     frame = parsed.frame
     sub = frame[columns]
     complete = sub.notna().all(axis=1).to_numpy()
@@ -421,6 +468,21 @@ def build_dataset(parsed: ParsedTable, columns, standardise=False, name="upload.
     X = np.ascontiguousarray(X)
     X.setflags(write=False)  # shared between sessions through the cache
     kept = frame.loc[complete].reset_index(drop=True)
-    ds = Dataset(X, tuple(columns), str(name), None, dataset_key(X, columns, standardise),
-                 generated=False, frame=kept)
+    labels = None
+    if label_column is not None:
+        labels = _labels_of(kept[label_column])
+        labels.setflags(write=False)
+    recipe = {
+        "kind": "upload", "file_type": parsed.file_type, "encoding": parsed.encoding,
+        "delimiter": parsed.delimiter, "decimal": parsed.decimal, "thousands": parsed.thousands,
+        "header": parsed.has_header, "sheet": parsed.sheet, "columns": list(columns),
+        "label_column": label_column,
+        "dropped_rows": [int(i) for i in np.flatnonzero(~complete)],  # 0-based rows of the parsed table
+        "standardize": bool(standardise),
+    }
+    key = dataset_key(X, columns, standardise)
+    if label_column is not None:
+        key += ":labels=" + hashlib.blake2b(label_column.encode(), digest_size=8).hexdigest()
+    ds = Dataset(X, tuple(columns), str(name), None, key, generated=False, frame=kept,
+                 labels=labels, label_name=label_column, recipe=recipe)
     return ds, BuildInfo(len(frame), n_dropped, bool(standardise), constant)
