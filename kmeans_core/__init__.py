@@ -13,6 +13,7 @@ from .agreement import (
 from .kmeans import KMeans, Step, lloyd
 from .knee import KneeResult, find_knee, kneedle
 from .lloyd import assign, inertia, update
+from .profiles import ClusterProfiles, cluster_profiles, describe_clusters
 from .quantize import (
     ColorCounts,
     PaletteFit,
@@ -32,6 +33,7 @@ from .soft import BETA_GRID, SoftKMeans, SoftStep, data_scale, smallest_hard_bet
 
 __all__ = [
     "BETA_GRID",
+    "ClusterProfiles",
     "ColorCounts",
     "KMeans",
     "KneeResult",
@@ -44,10 +46,12 @@ __all__ = [
     "adjusted_rand_score",
     "assign",
     "calinski_harabasz_score",
+    "cluster_profiles",
     "color_counts",
     "contingency_matrix",
     "data_scale",
     "davies_bouldin_score",
+    "describe_clusters",
     "find_knee",
     "fit_palette",
     "inertia",
