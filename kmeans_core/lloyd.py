@@ -170,7 +170,10 @@ def _n_workers():
         cores = len(os.sched_getaffinity(0))
     except AttributeError:  # not Linux
         cores = os.cpu_count() or 1
-    return max(1, min(2, cores)) if ThreadpoolController is not None else 1
+    # KMEANS_THREADS caps the workers: the class server runs one process per core, one thread each.
+    cap = os.environ.get("KMEANS_THREADS", "2").strip()
+    cap = int(cap) if cap.isdigit() else 2
+    return max(1, min(2, cores, cap)) if ThreadpoolController is not None else 1
 
 
 def _get_pool():

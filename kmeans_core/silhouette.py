@@ -43,7 +43,10 @@ __all__ = ["check_cluster_labels", "silhouette_samples", "silhouette_score"]
 # under that up to d = 16, beyond which the product dominates and its threads pay.)
 _TILE_ROWS = 64
 _TILE_ELEMENTS = 2**18
-_N_THREADS = min(2, os.cpu_count() or 1)
+# KMEANS_THREADS caps it: the class server (scripts/class_server.py) runs one process per core,
+# each on one thread, so threads of several processes do not fight over the same cores.
+_THREADS_CAP = os.environ.get("KMEANS_THREADS", "2").strip()
+_N_THREADS = max(1, min(2, os.cpu_count() or 1, int(_THREADS_CAP) if _THREADS_CAP.isdigit() else 2))
 
 
 def check_cluster_labels(labels, n_samples):
