@@ -4,9 +4,11 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
+# `make class`: app processes behind HAProxy (default: one per core).
+REPLICAS ?= $(shell nproc 2>/dev/null || echo 2)
 PYTEST_ARGS ?=
 
-.PHONY: run test lint unit app e2e bench loadtest install install-dev browser clean
+.PHONY: run class test lint unit app e2e bench loadtest install install-dev browser haproxy clean
 
 # The virtualenv; stamp files re-install whenever a requirements file changes.
 $(VENV)/bin/python:
@@ -34,11 +36,19 @@ run: install
 browser:
 	@bash scripts/ensure_browser.sh
 
+# Debian's haproxy for the class server and its tests.
+haproxy:
+	@bash scripts/ensure_haproxy.sh
+
+# A room: REPLICAS app processes behind HAProxy on one URL (scripts/class_server.py).
+class: install haproxy
+	$(PY) scripts/class_server.py --port $(PORT) --replicas $(REPLICAS)
+
 lint: install-dev
 	$(VENV)/bin/ruff check .
 
 # Every test; pytest's exit code 5 ("no tests collected") fails like any other.
-test: install-dev browser lint
+test: install-dev browser haproxy lint
 	@mkdir -p test-artifacts
 	$(PY) -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS) tests
 
@@ -48,14 +58,15 @@ unit: install-dev
 app: install-dev
 	$(PY) -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS) tests/app
 
-e2e: install-dev browser
+e2e: install-dev browser haproxy
 	$(PY) -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS) tests/e2e
 
 bench: install-dev
 	$(PY) bench/run_bench.py --rounds 3
 
-loadtest: install-dev
-	$(PY) bench/load_test.py
+# The class server under 30 simulated students: docs/load-class.md and docs/load.md (about 12 minutes).
+loadtest: install-dev haproxy
+	$(PY) bench/load_test.py --suite
 
 clean:
 	rm -rf $(VENV) test-artifacts .pytest_cache .ruff_cache .hypothesis
