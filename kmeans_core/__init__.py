@@ -30,11 +30,13 @@ from .scores import calinski_harabasz_score, davies_bouldin_score
 from .seeding import SeedStep, kmeans_plusplus, kmeans_plusplus_steps, random_init
 from .silhouette import silhouette_samples, silhouette_score
 from .soft import BETA_GRID, SoftKMeans, SoftStep, data_scale, smallest_hard_beta, soft_assign
+from .stability import GapResult, StabilityResult, gap_statistic, stability, stability_for_k
 
 __all__ = [
     "BETA_GRID",
     "ClusterProfiles",
     "ColorCounts",
+    "GapResult",
     "KMeans",
     "KneeResult",
     "PaletteFit",
@@ -42,6 +44,7 @@ __all__ = [
     "SeedStep",
     "SoftKMeans",
     "SoftStep",
+    "StabilityResult",
     "Step",
     "adjusted_rand_score",
     "assign",
@@ -54,6 +57,7 @@ __all__ = [
     "describe_clusters",
     "find_knee",
     "fit_palette",
+    "gap_statistic",
     "inertia",
     "kmeans_plusplus",
     "kmeans_plusplus_steps",
@@ -72,5 +76,7 @@ __all__ = [
     "silhouette_score",
     "smallest_hard_beta",
     "soft_assign",
+    "stability",
+    "stability_for_k",
     "update",
 ]
