@@ -23,7 +23,12 @@ def _is_int(value):
 
 
 def check_random_state(random_state):
-    """Return a numpy Generator from None, a non-negative int or a Generator."""
+    """Return a numpy Generator from None, a non-negative int, a Generator or a RandomState.
+
+    A Generator is used as is (the fit advances it). A legacy ``RandomState``
+    (what scikit-learn code passes) is advanced by one draw, the seed of a new
+    Generator: the same RandomState state gives the same fit.
+    """
     if random_state is None:
         return np.random.default_rng()
     if _is_int(random_state):
@@ -32,8 +37,11 @@ def check_random_state(random_state):
         return np.random.default_rng(int(random_state))
     if isinstance(random_state, np.random.Generator):
         return random_state
+    if isinstance(random_state, np.random.RandomState):
+        return np.random.default_rng(int(random_state.randint(0, 2**31 - 1)))
     raise ValueError(
-        f"random_state must be None, a non-negative int or a numpy Generator; got {random_state!r}"
+        "random_state must be None, a non-negative int, a numpy Generator or RandomState; "
+        f"got {random_state!r}"
     )
 
 
@@ -123,7 +131,8 @@ def check_n_clusters(n_clusters, n_samples):
         raise ValueError(f"n_clusters must be at least 1; got {n_clusters}")
     if n_clusters > n_samples:
         raise ValueError(
-            f"n_clusters={n_clusters} is larger than the number of samples ({n_samples})"
+            f"n_clusters={n_clusters} is larger than the number of samples ({n_samples}): "
+            f"n_samples={n_samples} should be >= n_clusters={n_clusters}"
         )
     return int(n_clusters)
 
@@ -147,11 +156,14 @@ def check_tol(tol):
 def check_centers(centers, n_clusters, n_features, dtype, *, name="init"):
     """Starting centres: a finite (n_clusters, n_features) array, returned as a copy in ``dtype``."""
     arr = check_data(centers, name=name)
-    if arr.shape != (n_clusters, n_features):
-        raise ValueError(
-            f"{name} has shape {arr.shape}; expected ({n_clusters}, {n_features}) "
-            f"(n_clusters, n_features)"
-        )
+    # scikit-learn's wording, then the shape that was expected
+    expected = f"{name} must have shape ({n_clusters}, {n_features}) (n_clusters, n_features)"
+    if arr.shape[0] != n_clusters:
+        raise ValueError(f"The shape of the initial centers {arr.shape} does not match "
+                         f"the number of clusters {n_clusters}: {expected}")
+    if arr.shape[1] != n_features:
+        raise ValueError(f"The shape of the initial centers {arr.shape} does not match "
+                         f"the number of features of the data {n_features}: {expected}")
     return np.array(arr, dtype=dtype, order="C", copy=True)
 
 

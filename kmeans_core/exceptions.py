@@ -6,11 +6,13 @@ treats them the same way.
 """
 
 
-class ConvergenceWarning(UserWarning):
+class ConvergenceWarning(UserWarning, RuntimeWarning):
     """A fit ended in a degenerate or unconverged state.
 
     Raised, for example, when K-means finds fewer distinct clusters than
     ``n_clusters`` because X has fewer distinct points than that.
+    A UserWarning like scikit-learn's, and also a RuntimeWarning, which the core
+    raised here before it had this class (filters written for that still apply).
     """
 
 

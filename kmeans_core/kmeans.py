@@ -14,10 +14,14 @@ from ._validation import (
     check_sample_weight,
     check_tol,
 )
+from .base import BaseEstimator, ClusterMixin, TransformerMixin, check_is_fitted
+from .exceptions import ConvergenceWarning
 from .lloyd import _Engine, _frame, _squared_distances, assign
 from .seeding import _kmeans_plusplus, _random_init
 
 RECORD_LABELS_UP_TO = 50_000  # record="auto" keeps labels in history_ up to this many rows
+# "elkan" is scikit-learn's name for its bounded method; here it maps to ours.
+ALGORITHMS = ("lloyd", "hamerly", "elkan", "auto")
 
 
 @dataclass(frozen=True)
@@ -158,26 +162,75 @@ def lloyd(X, centers, *, max_iter=300, tol=0.0, sample_weight=None, record_label
             history)
 
 
+def _lloyd_kernel(algorithm, n, d, k):
+    """The run function for ``algorithm`` on n rows, d features and k clusters.
+
+    Every run function has ``_run_lloyd``'s signature and returns the same
+    (centers, labels, inertia, n_iter, history). The single place where
+    "lloyd", "hamerly", "elkan" and "auto" are dispatched.
+    """
+    # Until the bounded (Hamerly) kernel is wired in, every algorithm runs plain Lloyd.
+    return _run_lloyd
+
+
+def _report(run, max_iter, tol, engine):
+    """verbose: print a finished run the way scikit-learn's verbose mode does, from its history."""
+    history, n_iter = run[4], run[3]
+    print("Initialization complete")
+    for step in history:
+        if step.phase == "assign" and step.inertia is not None:
+            print(f"Iteration {step.iteration - 1}, inertia {step.inertia}.")
+    # A strict stop ends on the last iteration's own E step (or its update after a
+    # relocation); otherwise one more E step, numbered n_iter + 1, follows the last update.
+    if history[-1].iteration == n_iter and n_iter > 1:
+        print(f"Converged at iteration {n_iter - 1}: strict convergence.")
+        return
+    shifts = [step.shift for step in history if step.phase == "update"]
+    shift = float(shifts[-1] @ shifts[-1]) if shifts else 0.0
+    tol = float(np.ldexp(tol, -2 * engine.exponent))  # a squared length in engine units
+    if shift <= tol:
+        print(f"Converged at iteration {n_iter - 1}: center shift {shift} within tolerance {tol}.")
+
+
+def _is_count(value):
+    return isinstance(value, (bool, np.bool_)) or (
+        isinstance(value, (int, np.integer)) and value >= 0)
+
+
 def _same_partition(a, b):
     """True if two labelings are the same clustering up to renaming the clusters."""
     pairs = np.unique(np.stack([a, b]), axis=1)
     return pairs.shape[1] == len(np.unique(a)) == len(np.unique(b))
 
 
-class KMeans:
+class KMeans(ClusterMixin, TransformerMixin, BaseEstimator):
     """K-means clustering with scikit-learn's names and semantics.
+
+    A drop-in estimator: ``get_params`` / ``set_params`` (so scikit-learn's
+    ``clone``, ``Pipeline`` and ``GridSearchCV`` work), ``fit_predict``,
+    ``fit_transform``, ``get_feature_names_out``, a repr of the changed parameters.
 
     Parameters
     ----------
     n_clusters : int, default 8
-    init : "k-means++", "random" or array of shape (n_clusters, n_features)
+    init : "k-means++", "random", array of shape (n_clusters, n_features) or callable
         "random" picks n_clusters distinct rows (weighted by sample_weight).
-    n_init : "auto" or int. "auto" is 1 for k-means++ or an array, 10 for random.
-        The run with the lowest inertia wins.
+        A callable is called as ``init(X, n_clusters, random_state)`` once per
+        run and returns the (n_clusters, n_features) starting centres; it gets
+        X as validated (float64 or float32, read-only, in the caller's
+        coordinates, not centred as in scikit-learn) and the fit's numpy Generator.
+    n_init : "auto" or int. "auto" is 1 for k-means++ or an array, 10 for random
+        or a callable. The run with the lowest inertia wins.
     max_iter : int, default 300
     tol : float, relative to the mean per-feature variance of X: a run stops when
         the sum of squared centre shifts is at most tol * mean(var(X, axis=0)).
-    random_state : None, int or numpy Generator.
+    verbose : int, default 0. Above 0, print each run's inertia per iteration and
+        why it stopped (scikit-learn's wording), once the run has ended.
+    random_state : None, int, numpy Generator or numpy RandomState (a seed is drawn from it).
+    algorithm : "lloyd", "hamerly", "elkan" or "auto", default "auto".
+        "hamerly" skips the distance computations that distance bounds prove
+        unnecessary; "elkan" (scikit-learn's name for its bounded method) maps to
+        it; "auto" picks by n, d and k. All give the same labels as "lloyd".
     record : "auto", "full" or "centers". What ``history_`` keeps per half-step:
         "full" stores labels too, "centers" stores only centres and inertia
         (cheap for large n); "auto" picks "full" up to 50,000 samples.
@@ -191,6 +244,12 @@ class KMeans:
     history_ : list of Step, the winning run's init, E and M half-steps
     n_features_in_ : int
 
+    Warns
+    -----
+    ConvergenceWarning
+        When fewer distinct clusters than n_clusters are found (X has fewer
+        distinct points than that).
+
     Notes
     -----
     Very large or tiny values are rescaled internally by a power of two (exact),
@@ -199,13 +258,16 @@ class KMeans:
     """
 
     def __init__(self, n_clusters=8, *, init="k-means++", n_init="auto", max_iter=300,
-                 tol=1e-4, random_state=None, record="auto"):
+                 tol=1e-4, verbose=0, random_state=None, algorithm="auto", record="auto"):
+        # Stored as given (the estimator protocol); fit validates them.
         self.n_clusters = n_clusters
         self.init = init
         self.n_init = n_init
         self.max_iter = max_iter
         self.tol = tol
+        self.verbose = verbose
         self.random_state = random_state
+        self.algorithm = algorithm
         self.record = record
 
     def _check_params(self, X):
@@ -213,31 +275,38 @@ class KMeans:
         init = self.init
         if isinstance(init, str):
             if init not in ("k-means++", "random"):
-                raise ValueError(f"init must be 'k-means++', 'random' or an array; got {init!r}")
-        else:
+                raise ValueError(f"init must be 'k-means++', 'random', an array or a callable; got {init!r}")
+            init = str(init)  # a numpy str_ too
+        elif not callable(init):
             init = check_centers(init, k, X.shape[1], X.dtype)
         if isinstance(self.n_init, str) and self.n_init == "auto":
-            n_init = 10 if isinstance(init, str) and init == "random" else 1
+            n_init = 1 if isinstance(init, np.ndarray) or init == "k-means++" else 10
         elif isinstance(self.n_init, str):
             raise ValueError(f"n_init must be 'auto' or a positive integer; got {self.n_init!r}")
         else:
             n_init = check_positive_int(self.n_init, "n_init")
-        if not isinstance(init, str) and n_init != 1:
-            warnings.warn(f"init is an array of centres: running once instead of n_init={n_init}",
-                          RuntimeWarning, stacklevel=3)
+        if isinstance(init, np.ndarray) and n_init != 1:
+            warnings.warn("Explicit initial center position passed: performing only one init in "
+                          f"{type(self).__name__} instead of n_init={n_init}.", RuntimeWarning, stacklevel=3)
             n_init = 1
         max_iter = check_positive_int(self.max_iter, "max_iter")
         tol = check_tol(self.tol)
+        if not isinstance(self.algorithm, str) or self.algorithm not in ALGORITHMS:
+            raise ValueError(f"algorithm must be one of {', '.join(map(repr, ALGORITHMS))}; "
+                             f"got {self.algorithm!r}")
         if not isinstance(self.record, str) or self.record not in ("auto", "full", "centers"):
             raise ValueError(f"record must be 'auto', 'full' or 'centers'; got {self.record!r}")
+        if not _is_count(self.verbose):
+            raise ValueError(f"verbose must be a non-negative integer (or a bool); got {self.verbose!r}")
         return k, init, n_init, max_iter, tol
 
-    def fit(self, X, sample_weight=None):
+    def fit(self, X, y=None, sample_weight=None):
         """Compute the clustering.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features); never modified
+        y : ignored, present for scikit-learn's API (Pipeline passes it)
         sample_weight : array-like of shape (n_samples,), optional
 
         Returns
@@ -251,14 +320,26 @@ class KMeans:
         record_labels = self.record == "full" or (
             self.record == "auto" and X.shape[0] <= RECORD_LABELS_UP_TO)
 
-        engine = _Engine(X, w, extra=() if isinstance(init, str) else (init,))
+        if isinstance(init, str):
+            starts = ()
+        elif isinstance(init, np.ndarray):
+            starts = (init,) * n_init
+        else:
+            # A callable draws every run's centres first: nothing else uses rng in between,
+            # so this is the same stream as drawing them run by run, and the rescaling
+            # below can take all of them into account.
+            view = X.view()
+            view.flags.writeable = False  # the callable cannot modify the caller's X
+            starts = tuple(check_centers(init(view, k, rng), k, X.shape[1], X.dtype) for _ in range(n_init))
+        engine = _Engine(X, w, extra=starts[:1] if isinstance(init, np.ndarray) else starts)
         # tol is relative to the variance, which scales by 4**exponent with the data.
         # (mean variance from the engine's centred rows: same number, without another pass over X;
         # not needed at all for tol=0).
         tol = tol * engine.mean_variance() if tol else 0.0
+        run_kernel = _lloyd_kernel(self.algorithm, X.shape[0], X.shape[1], k)
         best = None
         with engine.threads(k):
-            for _ in range(n_init):
+            for i in range(n_init):
                 if isinstance(init, str):
                     if init == "k-means++":
                         rows = _kmeans_plusplus(engine, k, rng, 2 + int(np.log(k)))
@@ -266,8 +347,10 @@ class KMeans:
                         rows = _random_init(X.shape[0], k, rng, engine.w64)
                     start, original = engine.Xc[rows], X[rows]
                 else:
-                    start, original = engine.to_engine(init), init
-                run = _run_lloyd(engine, start, max_iter, tol, record_labels, start=original)
+                    start, original = engine.to_engine(starts[i]), starts[i]
+                run = run_kernel(engine, start, max_iter, tol, record_labels, start=original)
+                if self.verbose:
+                    _report(run, max_iter, tol, engine)
                 # Like scikit-learn: a lower inertia replaces the best run unless it is the
                 # same clustering (a rounding-level difference with permuted labels).
                 if best is None or (run[2] < best[2] and not _same_partition(run[1], best[1])):
@@ -278,26 +361,22 @@ class KMeans:
         self.inertia_ = engine.sq_to_original(value)
         self.n_iter_ = n_iter
         self.history_ = history
-        self.n_features_in_ = X.shape[1]
+        self._check_n_features(X, reset=True)
         if not np.isfinite(self.inertia_):
             warnings.warn("inertia_ exceeds the float64 range and is reported as inf; "
                           "centres and labels are exact (computed on rescaled data)",
                           RuntimeWarning, stacklevel=2)
         n_found = np.count_nonzero(np.bincount(self.labels_, minlength=k))
         if n_found < k:
-            warnings.warn(f"Only {n_found} distinct clusters found for n_clusters={k}: "
-                          "X probably has fewer distinct points than clusters (duplicates).",
-                          RuntimeWarning, stacklevel=2)
+            # scikit-learn's wording and warning class (ours is also a RuntimeWarning)
+            warnings.warn(f"Number of distinct clusters ({n_found}) found smaller than n_clusters ({k}). "
+                          "Possibly due to duplicate points in X.", ConvergenceWarning, stacklevel=2)
         return self
 
     def _check_fitted_input(self, X):
-        if not hasattr(self, "cluster_centers_"):
-            raise ValueError("This KMeans instance is not fitted yet; call fit first")
+        check_is_fitted(self, "cluster_centers_")
         X = check_data(X)
-        if X.shape[1] != self.n_features_in_:
-            raise ValueError(
-                f"X has {X.shape[1]} features; the model was fitted with {self.n_features_in_}"
-            )
+        self._check_n_features(X, reset=False)
         return X
 
     def predict(self, X):
@@ -305,9 +384,19 @@ class KMeans:
         X = self._check_fitted_input(X)
         return assign(X, self.cluster_centers_)[0].astype(np.int32)
 
-    def fit_predict(self, X, sample_weight=None):
-        """fit, then return labels_."""
-        return self.fit(X, sample_weight).labels_
+    def fit_predict(self, X, y=None, sample_weight=None):
+        """fit, then return labels_ (y is ignored)."""
+        return self.fit(X, sample_weight=sample_weight).labels_
+
+    def fit_transform(self, X, y=None, sample_weight=None):
+        """fit, then return transform(X): distances to the fitted centres (y is ignored)."""
+        return self.fit(X, sample_weight=sample_weight).transform(X)
+
+    def get_feature_names_out(self, input_features=None):
+        """Names of transform's columns: "kmeans0", "kmeans1", ... (as scikit-learn names them)."""
+        check_is_fitted(self, "cluster_centers_")
+        prefix = type(self).__name__.lower()
+        return np.array([f"{prefix}{i}" for i in range(len(self.cluster_centers_))], dtype=object)
 
     def transform(self, X):
         """Distances from each row to every centre, (n, k), a block of rows at a time."""
@@ -320,8 +409,8 @@ class KMeans:
             out[rows] = np.ldexp(D, -exponent)
         return out
 
-    def score(self, X, sample_weight=None):
-        """Opposite of the (weighted) inertia of X with the fitted centres."""
+    def score(self, X, y=None, sample_weight=None):
+        """Opposite of the (weighted) inertia of X with the fitted centres (y is ignored)."""
         X = self._check_fitted_input(X)
         w = check_sample_weight(sample_weight, X.shape[0], np.float64)
         _, min_sq = assign(X, self.cluster_centers_)

@@ -10,6 +10,7 @@ from sklearn import datasets
 from sklearn.cluster import KMeans as SkKMeans
 
 from kmeans_core import KMeans, Step, kmeans
+from kmeans_core.exceptions import ConvergenceWarning
 from kmeans_core.lloyd import _Engine
 
 # ---------------------------------------------------------------- hand-computed
@@ -217,7 +218,7 @@ def test_n_init_auto_and_best_run_wins():
 
 
 def test_array_init_with_n_init_warns_and_runs_once():
-    with pytest.warns(RuntimeWarning, match="n_init"):
+    with pytest.warns(RuntimeWarning, match="performing only one init in KMeans instead of n_init=5"):
         m = KMeans(2, init=SIX[[0, 3]].astype(float), n_init=5).fit(SIX)
     assert m.inertia_ == pytest.approx(8 / 3)
 
@@ -352,7 +353,8 @@ def test_float32_near_its_limit_is_rescaled():
 def test_fewer_distinct_points_than_clusters_warns_without_nan():
     X = np.array([[0.0, 0.0]] * 5 + [[1.0, 1.0]] * 5)
     for init in ("k-means++", "random"):
-        with pytest.warns(RuntimeWarning, match="distinct"):
+        with pytest.warns(ConvergenceWarning, match=r"Number of distinct clusters \(2\) found smaller "
+                          r"than n_clusters \(4\)"):
             m = KMeans(4, init=init, random_state=0).fit(X)
         assert np.isfinite(m.cluster_centers_).all()
         assert np.isfinite(m.inertia_) and m.inertia_ == pytest.approx(0.0, abs=1e-12)
@@ -362,7 +364,7 @@ def test_fewer_distinct_points_than_clusters_warns_without_nan():
 
 def test_all_points_identical():
     X = np.full((20, 3), 7.0)
-    with pytest.warns(RuntimeWarning):
+    with pytest.warns(ConvergenceWarning):
         m = KMeans(3, random_state=0).fit(X)
     np.testing.assert_allclose(m.cluster_centers_, 7.0)
     assert m.inertia_ == 0.0

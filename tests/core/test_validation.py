@@ -48,8 +48,14 @@ def test_bad_n_clusters(k, message):
 
 
 @pytest.mark.parametrize("init, message", [
-    (np.zeros((3, 2)), r"shape \(3, 2\); expected \(2, 2\)"),
-    (np.zeros((2, 3)), r"expected \(2, 2\)"),
+    (np.zeros((3, 2)), r"initial centers \(3, 2\) does not match the number of clusters 2: "
+                       r"init must have shape \(2, 2\)"),
+    (np.zeros((2, 3)), r"initial centers \(2, 3\) does not match the number of features of the data 2: "
+                       r"init must have shape \(2, 2\)"),
+    (lambda X, k, rng: X[:3], r"initial centers \(3, 2\) does not match the number of clusters 2"),
+    (lambda X, k, rng: np.zeros((k, 1)), "number of features of the data 2"),
+    (lambda X, k, rng: np.full((k, 2), np.nan), "NaN"),
+    (lambda X, k, rng: "k-means++", "init must be real numbers"),
     (np.zeros(2), "2-D"),
     (np.array([[0.0, np.nan], [1.0, 1.0]]), "NaN"),
     (np.array([[0.0, np.inf], [1.0, 1.0]]), "infinite"),
@@ -90,12 +96,24 @@ def test_scalar_sample_weight_broadcasts():
     ({"max_iter": 0}, "max_iter"), ({"max_iter": 2.0}, "max_iter"), ({"max_iter": None}, "max_iter"),
     ({"tol": -1e-4}, "tol"), ({"tol": np.nan}, "tol"), ({"tol": np.inf}, "tol"), ({"tol": "0"}, "tol"),
     ({"random_state": -1}, "random_state"), ({"random_state": 1.5}, "random_state"),
-    ({"random_state": "seed"}, "random_state"), ({"random_state": np.random.RandomState(0)}, "random_state"),
+    ({"random_state": "seed"}, "random_state"), ({"random_state": np.random}, "random_state"),
     ({"record": "labels"}, "record"), ({"record": None}, "record"),
+    ({"algorithm": "full"}, "algorithm must be one of 'lloyd', 'hamerly', 'elkan', 'auto'"),
+    ({"algorithm": None}, "algorithm"), ({"verbose": -1}, "verbose"), ({"verbose": "yes"}, "verbose"),
 ])
 def test_bad_parameters(params, message):
     with pytest.raises(ValueError, match=message):
         KMeans(2, **params).fit(X)
+
+
+def test_legacy_random_state_is_accepted_and_reproducible():
+    a = KMeans(2, init="random", random_state=np.random.RandomState(3)).fit(X)
+    b = KMeans(2, init="random", random_state=np.random.RandomState(3)).fit(X)
+    np.testing.assert_array_equal(a.cluster_centers_, b.cluster_centers_)
+    rs = np.random.RandomState(3)
+    state = rs.get_state()[1].copy()
+    KMeans(2, random_state=rs).fit(X)
+    assert not np.array_equal(rs.get_state()[1], state)  # advanced, like scikit-learn uses it
 
 
 def test_numpy_integer_parameters_accepted():
