@@ -10,7 +10,8 @@ from .agreement import (
     pairwise_adjusted_rand,
     purity_score,
 )
-from .kmeans import KMeans, Step, lloyd
+from .exceptions import ConvergenceWarning, NotFittedError
+from .kmeans import KMeans, Step, k_means, lloyd
 from .knee import KneeResult, find_knee, kneedle
 from .lloyd import assign, inertia, update
 from .profiles import ClusterProfiles, cluster_profiles, describe_clusters
@@ -36,9 +37,11 @@ __all__ = [
     "BETA_GRID",
     "ClusterProfiles",
     "ColorCounts",
+    "ConvergenceWarning",
     "GapResult",
     "KMeans",
     "KneeResult",
+    "NotFittedError",
     "PaletteFit",
     "Quantization",
     "SeedStep",
@@ -59,6 +62,7 @@ __all__ = [
     "fit_palette",
     "gap_statistic",
     "inertia",
+    "k_means",
     "kmeans_plusplus",
     "kmeans_plusplus_steps",
     "kneedle",

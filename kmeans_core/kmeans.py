@@ -416,3 +416,27 @@ class KMeans(ClusterMixin, TransformerMixin, BaseEstimator):
         _, min_sq = assign(X, self.cluster_centers_)
         with np.errstate(over="ignore"):
             return -float(min_sq.astype(np.float64) @ w)
+
+
+def k_means(X, n_clusters, *, sample_weight=None, init="k-means++", n_init="auto", max_iter=300,
+            verbose=0, tol=1e-4, random_state=None, algorithm="auto", return_n_iter=False):
+    """K-means as a function (scikit-learn's ``k_means``): fit a :class:`KMeans`, return its results.
+
+    Parameters
+    ----------
+    X, sample_weight : as :meth:`KMeans.fit`
+    n_clusters, init, n_init, max_iter, verbose, tol, random_state, algorithm : as :class:`KMeans`
+    return_n_iter : bool, also return the number of iterations
+
+    Returns
+    -------
+    centers : (n_clusters, n_features) ndarray
+    labels : (n_samples,) int32 ndarray
+    inertia : float
+    n_iter : int, only with return_n_iter=True
+    """
+    est = KMeans(n_clusters, init=init, n_init=n_init, max_iter=max_iter, verbose=verbose, tol=tol,
+                 random_state=random_state, algorithm=algorithm, record="centers")
+    est.fit(X, sample_weight=sample_weight)
+    result = (est.cluster_centers_, est.labels_, est.inertia_)
+    return result + (est.n_iter_,) if return_n_iter else result
