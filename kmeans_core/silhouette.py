@@ -15,10 +15,20 @@ every cluster: S[i, c] = sum_{j in c} ||x_i - x_j||. With a one-hot matrix Z
 matrix. D is far too big to hold (20,000 points -> 3 GiB), so it is built a
 small tile at a time, summed and thrown away. With the points sorted by
 cluster, the columns of one cluster are contiguous and "multiply by Z" is just
-a row sum over that cluster's columns:
+a row sum over that cluster's columns.
 
-    D_tile^2 = ||x||^2 - 2 X_rows X_cols^T + ||y||^2   (clipped at 0: rounding)
+Each tile uses the fast expansion, on data centred at that cluster's mean m_c
+(u = x_i - m_c, v = x_j - m_c; the distance is the same):
+
+    D_tile^2 = ||u||^2 - 2 U V^T + ||v||^2             (BLAS)
     S[rows, c] += sqrt(D_tile^2).sum(axis=1)           (cols all in cluster c)
+
+Why it is exact: the expansion's rounding error is a few ulp of
+||u||^2 + ||v||^2, so it is only trusted where D^2 is at least a fraction tau
+of that (then its relative error is below 1e-13 whatever the BLAS kernel).
+Centring on m_c makes that true for almost every pair; the few pairs that are
+far closer than their cluster's spread (near-duplicates) are recomputed from
+direct differences of the original coordinates, which are exact to a few ulp.
 
 The product is BLAS, and BLAS plus numpy's ufuncs release the GIL, so two
 threads can work on two row blocks at once.
@@ -30,7 +40,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from ._validation import check_data, check_random_state
+from ._validation import check_data, check_random_state, scale_exponent
 
 __all__ = ["check_cluster_labels", "silhouette_samples", "silhouette_score"]
 
@@ -47,6 +57,18 @@ _TILE_ELEMENTS = 2**18
 # each on one thread, so threads of several processes do not fight over the same cores.
 _THREADS_CAP = os.environ.get("KMEANS_THREADS", "2").strip()
 _N_THREADS = max(1, min(2, os.cpu_count() or 1, int(_THREADS_CAP) if _THREADS_CAP.isdigit() else 2))
+# A tile entry is recomputed directly when D^2 < tau(d) (||u||^2 + ||v||^2). With unit
+# roundoff r = eps / 2, the expansion's error is at most (2d + 4) r times that sum (a
+# length-d dot product, two norms, two additions: the textbook bounds), so above the
+# threshold its relative error in the *distance* is at most (d + 2) r / tau = _MAX_REL_ERROR.
+_MAX_REL_ERROR = 2.0**-43  # ~1.1e-13
+_UNIT_ROUNDOFF = np.finfo(np.float64).eps / 2
+_METRICS = ("euclidean", "precomputed")
+
+
+def _tau(d):
+    """Threshold on D^2 / (||u||^2 + ||v||^2) below which the expansion is not trusted."""
+    return (d + 2) * _UNIT_ROUNDOFF / _MAX_REL_ERROR
 
 
 def check_cluster_labels(labels, n_samples):
@@ -98,15 +120,20 @@ def check_cluster_labels(labels, n_samples):
     return codes, np.bincount(codes, minlength=n_labels)
 
 
-def silhouette_samples(X, labels):
-    """Silhouette coefficient of every sample (Euclidean distance).
+def silhouette_samples(X, labels, *, metric="euclidean"):
+    """Silhouette coefficient of every sample.
 
     Parameters
     ----------
-    X : array-like of shape (n_samples, n_features)
-        Data; float32 input is upcast so all arithmetic is float64.
+    X : array-like of shape (n_samples, n_features), or (n_samples, n_samples)
+        Data (float32 input is upcast so all arithmetic is float64), or, with
+        ``metric="precomputed"``, the matrix of pairwise distances.
     labels : array-like of shape (n_samples,)
-        Cluster of each row: any integers, need not be 0..k-1.
+        Cluster of each row: any integers or strings, need not be 0..k-1.
+    metric : {"euclidean", "precomputed"}, default="euclidean"
+        Euclidean distances between the rows of X, or X is itself a distance
+        matrix: square, finite, non-negative, with zeros on the diagonal (up to
+        100 eps, as scikit-learn allows).
 
     Returns
     -------
@@ -117,41 +144,43 @@ def silhouette_samples(X, labels):
     Raises
     ------
     ValueError
-        Non-finite or non-2-D X, labels of the wrong length, or a number of
-        distinct labels outside 2..n_samples-1.
+        Non-finite or non-2-D X, a precomputed matrix that is not a distance
+        matrix, labels of the wrong length, a number of distinct labels outside
+        2..n_samples-1, or an unknown metric.
 
     Notes
     -----
-    Matches ``sklearn.metrics.silhouette_samples`` to ~1e-14. Like
-    scikit-learn, distances come from the expansion
-    ``||x||^2 - 2 x.y + ||y||^2``, whose rounding error is about
-    ``1e-16 * ||x||^2`` in the *squared* distance: two points closer than
-    ~1e-8 times their norm get a slightly wrong distance. Exact duplicates
-    with integer-valued coordinates are still exactly 0, and every point's
-    distance to itself is set to 0.
+    Exact: every distance has a relative error below about 1e-13 on any BLAS
+    kernel (see the module docstring), so each s(i) is within ~1e-12 of the
+    value computed from exact distances, also for data far from the origin
+    and near-duplicate points. scikit-learn's expansion has no such guarantee:
+    there the two can differ by far more than 1e-12.
 
-    Memory: one ~1 MiB distance tile per thread plus O(n k) and a sorted copy
-    of X, never n^2.
+    Memory: one ~1 MiB distance tile per thread plus O(n k) and a centred,
+    sorted copy of X, never n^2 (except the precomputed matrix you pass).
     """
-    X = check_data(X, min_samples=2)
-    codes, counts = check_cluster_labels(labels, X.shape[0])
-    return _silhouette_samples(X.astype(np.float64, copy=False), codes, counts)
+    X, codes, counts = _check_silhouette_input(X, labels, metric)
+    return _samples_for(X, codes, counts, metric)
 
 
-def silhouette_score(X, labels, *, sample_size=None, random_state=None):
+def silhouette_score(X, labels, *, metric="euclidean", sample_size=None, random_state=None):
     """Mean silhouette coefficient over all samples (or a random subset).
 
     Parameters
     ----------
-    X : array-like of shape (n_samples, n_features)
+    X : array-like of shape (n_samples, n_features), or (n_samples, n_samples)
+        Data, or the pairwise distances with ``metric="precomputed"``.
     labels : array-like of shape (n_samples,)
         Cluster of each row: any integers.
+    metric : {"euclidean", "precomputed"}, default="euclidean"
+        As in :func:`silhouette_samples`.
     sample_size : int or None, default=None
         If given, score only this many rows drawn without replacement
         (``rng.choice(n_samples, sample_size, replace=False)`` with
         ``rng = np.random.default_rng(random_state)``, or the Generator
-        itself). Cost grows as n^2, so this keeps big data interactive.
-        A value >= n_samples uses every row, as scikit-learn does.
+        itself); a precomputed matrix keeps those rows and columns. Cost grows
+        as n^2, so this keeps big data interactive. A value >= n_samples uses
+        every row, as scikit-learn does.
     random_state : None, int or numpy.random.Generator, default=None
         Makes the subset reproducible; ignored when ``sample_size`` is None.
 
@@ -166,10 +195,9 @@ def silhouette_score(X, labels, *, sample_size=None, random_state=None):
         As :func:`silhouette_samples`; also when ``sample_size`` < 2 or the
         subset holds a single cluster or only singletons.
     """
-    X = check_data(X, min_samples=2)
-    n = X.shape[0]
     # Full-length labels are checked first so a wrong length is reported as such.
-    codes, counts = check_cluster_labels(labels, n)
+    X, codes, counts = _check_silhouette_input(X, labels, metric)
+    n = X.shape[0]
     if sample_size is not None:
         if not isinstance(sample_size, (numbers.Integral, np.integer)) or isinstance(sample_size, bool):
             raise ValueError(f"sample_size must be an integer or None; got {sample_size!r}")
@@ -178,17 +206,56 @@ def silhouette_score(X, labels, *, sample_size=None, random_state=None):
         rng = check_random_state(random_state)
         if sample_size < n:
             idx = rng.choice(n, size=int(sample_size), replace=False)
-            X = X[idx]
+            X = X[np.ix_(idx, idx)] if metric == "precomputed" else X[idx]
             codes, counts = check_cluster_labels(codes[idx], len(idx))
-    return float(np.mean(_silhouette_samples(X.astype(np.float64, copy=False), codes, counts)))
+    return float(np.mean(_samples_for(X, codes, counts, metric)))
+
+
+def _check_silhouette_input(X, labels, metric):
+    """Validate once for both public functions: (X as float64, codes, counts)."""
+    if not isinstance(metric, str) or metric not in _METRICS:
+        raise ValueError(f"metric must be one of {_METRICS}; got {metric!r}")
+    X = check_data(X, min_samples=2).astype(np.float64, copy=False)
+    codes, counts = check_cluster_labels(labels, X.shape[0])
+    if metric == "precomputed":
+        n = X.shape[0]
+        if X.shape != (n, n):
+            raise ValueError(f"a precomputed distance matrix must be square; got shape {X.shape}")
+        if (X < 0).any():
+            raise ValueError("a precomputed distance matrix cannot hold negative distances")
+        # The same allowance as scikit-learn: rounding may leave ~eps on the diagonal.
+        if (np.abs(np.diagonal(X)) > 100 * np.finfo(np.float64).eps).any():
+            raise ValueError(
+                "The precomputed distance matrix contains non-zero elements on the diagonal: "
+                "a point's distance to itself must be 0 (use np.fill_diagonal(X, 0))."
+            )
+    return X, codes, counts
+
+
+def _samples_for(X, codes, counts, metric):
+    if metric == "precomputed":
+        return _silhouette_from_sums(_precomputed_sums(X, codes, len(counts)), codes, counts)
+    # s(i) is a ratio of distances, so a power-of-two rescale (exact) changes nothing
+    # but keeps squares of values like 1e200 from overflowing.
+    exponent = scale_exponent(X.dtype, X)
+    return _silhouette_samples(np.ldexp(X, exponent) if exponent else X, codes, counts)
+
+
+def _precomputed_sums(D, codes, k):
+    """S[i, c] = sum of D[i, j] over j in cluster c (the diagonal counts as 0)."""
+    D = D.copy()
+    np.fill_diagonal(D, 0.0)
+    return np.stack([D[:, codes == c].sum(axis=1) for c in range(k)], axis=1)
 
 
 def _silhouette_samples(X, codes, counts):
     """Kernel: X float64 C-contiguous, codes in 0..k-1, every count >= 1."""
-    n = X.shape[0]
-    k = len(counts)
-    sums = _cluster_distance_sums(X, codes, k)  # S[i, c], (n, k)
+    return _silhouette_from_sums(_cluster_distance_sums(X, codes, len(counts)), codes, counts)
 
+
+def _silhouette_from_sums(sums, codes, counts):
+    """s(i) from S[i, c], the sum of distances from point i to cluster c (S is overwritten)."""
+    n = len(codes)
     rows = np.arange(n)
     intra = sums[rows, codes]
     # Mean distance to each other cluster; the own cluster is excluded from b(i).
@@ -211,30 +278,42 @@ def _cluster_distance_sums(X, codes, k):
     # columns: a tile inside one cluster then needs only a row sum, no one-hot.
     order = np.argsort(codes, kind="stable")
     Xs = X[order]
-    sq_norms = np.einsum("ij,ij->i", Xs, Xs)
-    minus_2X = -2.0 * Xs  # doubling is exact: rounds exactly like -2 * (X @ Y.T)
     counts = np.bincount(codes, minlength=k)
     ends = np.cumsum(counts)
+    begins = ends - counts
+    means = np.stack([Xs[a:b].mean(axis=0) for a, b in zip(begins, ends)])
+    # Every column point centred on its own cluster's mean, and its squared norm.
+    V = Xs - np.repeat(means, counts, axis=0)
+    v_norms = np.einsum("ij,ij->i", V, V)
+    tau = _tau(d)
     cols = max(256, _TILE_ELEMENTS // (_TILE_ROWS * d))
-    col_chunks = [
-        (c, a, min(a + cols, ends[c])) for c in range(k) for a in range(ends[c] - counts[c], ends[c], cols)
-    ]
+    col_chunks = [[(a, min(a + cols, b), v_norms[a : a + cols].max()) for a in range(a0, b, cols)]
+                  for a0, b in zip(begins, ends)]
     sums = np.zeros((n, k))
 
     def do_rows(start):
         stop = min(start + _TILE_ROWS, n)
-        out = sums[start:stop]
-        for c, a, b in col_chunks:
-            d2 = minus_2X[start:stop] @ Xs[a:b].T  # same order of operations as scikit-learn
-            d2 += sq_norms[start:stop, None]
-            d2 += sq_norms[a:b]
-            np.maximum(d2, 0.0, out=d2)  # rounding can push tiny distances below 0
-            lo, hi = max(start, a), min(stop, b)
-            if lo < hi:  # this tile holds some points' distance to themselves: exactly 0
-                i = np.arange(lo, hi)
-                d2[i - start, i - a] = 0.0
-            np.sqrt(d2, out=d2)
-            out[:, c] += d2.sum(axis=1)
+        rows = Xs[start:stop]
+        for c in range(k):
+            U = rows - means[c]  # the row points, centred on cluster c's mean
+            u_norms = np.einsum("ij,ij->i", U, U)
+            minus_2U = -2.0 * U  # doubling is exact
+            for a, b, v_max in col_chunks[c]:
+                d2 = minus_2U @ V[a:b].T
+                d2 += u_norms[:, None]
+                d2 += v_norms[a:b]
+                # Pairs much closer than their distance from m_c (near-duplicates, a point
+                # and itself): the expansion cancels there, so take direct differences.
+                # A row's smallest entry tells cheaply whether the row can hold such a pair.
+                rows_in_doubt = np.flatnonzero(d2.min(axis=1) < tau * (u_norms + v_max))
+                if len(rows_in_doubt):
+                    scale = u_norms[rows_in_doubt, None] + v_norms[a:b]
+                    r, j = np.nonzero(d2[rows_in_doubt] < tau * scale)
+                    r = rows_in_doubt[r]
+                    diff = Xs[start + r] - Xs[a + j]
+                    d2[r, j] = np.einsum("ij,ij->i", diff, diff)
+                np.sqrt(d2, out=d2)
+                sums[start:stop, c] += d2.sum(axis=1)
 
     starts = range(0, n, _TILE_ROWS)
     if _N_THREADS > 1 and len(starts) > 1:
