@@ -8,7 +8,7 @@ PORT ?= 8501
 REPLICAS ?= $(shell nproc 2>/dev/null || echo 2)
 PYTEST_ARGS ?=
 
-.PHONY: run class test lint unit app e2e bench loadtest install install-dev browser haproxy clean
+.PHONY: run class test lint unit unit-second-blas app e2e bench loadtest install install-dev browser haproxy clean
 
 # The virtualenv; stamp files re-install whenever a requirements file changes.
 $(VENV)/bin/python:
@@ -20,11 +20,15 @@ $(VENV)/.installed: requirements.txt | $(VENV)/bin/python
 	$(PY) -m pip install --quiet -r requirements.txt
 	touch $@
 
-$(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
+# plotly.js for the Explorer's browser component, served by the app at /app/static (no CDN).
+static/plotly.min.js: $(VENV)/.installed
+	$(PY) -m kmeans_app.explorer.static
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed static/plotly.min.js
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed static/plotly.min.js
 install-dev: $(VENV)/.installed-dev
 
 # scripts/serve.py is `streamlit run app.py` plus a fix for deep links on a fresh server.
@@ -51,6 +55,15 @@ lint: install-dev
 test: install-dev browser haproxy lint
 	@mkdir -p test-artifacts
 	$(PY) -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS) tests
+	@$(MAKE) --no-print-directory unit-second-blas
+
+# The core tests again under a second OpenBLAS kernel set (Sandybridge runs on any x86-64
+# CPU with AVX), so a tolerance that only holds for one kernel fails here first, not on CI.
+unit-second-blas: install-dev
+	@if [ "$$(uname -m)" = x86_64 ]; then \
+	  echo "Core tests under OPENBLAS_CORETYPE=Sandybridge"; \
+	  OPENBLAS_CORETYPE=Sandybridge $(PY) -m pytest -n 2 -q $(PYTEST_ARGS) tests/core; \
+	else echo "Not x86-64: no second OpenBLAS kernel set"; fi
 
 unit: install-dev
 	$(PY) -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS) tests/core
