@@ -25,13 +25,15 @@ class Block:
     latex: str
     words: str
     phases: tuple  # the half-steps this block is the math of
+    formula: str = ""  # the same in plain Unicode, for the browser component (no TeX renderer there)
 
 
 BLOCKS = (
     Block("init", "Start: k rows of X become the centres",
           r"M^{(0)} = \begin{pmatrix} \vec{x}^{(i_1)} \\ \vdots \\ \vec{x}^{(i_k)} \end{pmatrix}"
           r"\in \mathbb{R}^{k \times n}",
-          "No point is assigned yet, so there is no inertia.", ("init",)),
+          "No point is assigned yet, so there is no inertia.", ("init",),
+          formula="M⁽⁰⁾ = [ x⁽ⁱ¹⁾ ; … ; x⁽ⁱᵏ⁾ ] ∈ ℝᵏˣⁿ"),
     Block("dist", "Every squared distance at once",
           r"\begin{gathered}"
           r"D = \underbrace{\|X\|^2_{\text{rows}}\,\mathbf{1}_k^{\top}}_{\text{same along a row}}"
@@ -39,25 +41,30 @@ BLOCKS = (
           r"D_{ij} = \|\vec{x}^{(i)}\|^2 - 2\langle \vec{x}^{(i)}, \vec{\mu}^{(j)} \rangle"
           r" + \|\vec{\mu}^{(j)}\|^2"
           r"\end{gathered}",
-          "One matrix product X Mᵀ gives all m·k inner products.", ("assign",)),
+          "One matrix product X Mᵀ gives all m·k inner products.", ("assign",),
+          formula="D = ‖X‖²_rows 1ₖᵀ − 2 X Mᵀ + 1ₘ ‖M‖²_rowsᵀ\nDᵢⱼ = ‖xᵢ‖² − 2 ⟨xᵢ, μⱼ⟩ + ‖μⱼ‖²"),
     Block("argmin", "Assignment (E step): the nearest centre",
           r"y_i = \operatorname{argmin}_j D_{ij}"
           r" = \operatorname{argmin}_j \left(-2\langle \vec{x}^{(i)}, \vec{\mu}^{(j)} \rangle"
           r" + \|\vec{\mu}^{(j)}\|^2\right)",
-          "Row-wise argmin; ties go to the lower cluster number.", ("assign",)),
+          "Row-wise argmin; ties go to the lower cluster number.", ("assign",),
+          formula="yᵢ = argminⱼ Dᵢⱼ = argminⱼ ( −2 ⟨xᵢ, μⱼ⟩ + ‖μⱼ‖² )"),
     Block("onehot", "One-hot labels",
           r"Z = \operatorname{one\_hot}(y) = I_k[y] \in \{0, 1\}^{m \times k},"
           r"\qquad z_{ij} = 1 \iff y_i = j",
-          "Row i of Z is row yᵢ of the k×k identity.", ("update",)),
+          "Row i of Z is row yᵢ of the k×k identity.", ("update",),
+          formula="Z = one_hot(y) = Iₖ[y] ∈ {0, 1}ᵐˣᵏ,   zᵢⱼ = 1 ⇔ yᵢ = j"),
     Block("update", "Update (M step): each centre moves to its cluster's mean",
           r"M = \frac{Z^{\top} X}{Z^{\top} \mathbf{1}_m},\qquad"
           r"\vec{\mu}^{(j)} = \frac{1}{\sum_i z_{ij}} \sum_i z_{ij}\, \vec{x}^{(i)}",
           "ZᵀX sums each cluster's rows, Zᵀ1 counts them (row-wise division). "
-          "An empty cluster (count 0) is moved to a far point instead.", ("update",)),
+          "An empty cluster (count 0) is moved to a far point instead.", ("update",),
+          formula="M = Zᵀ X ⁄ Zᵀ 1ₘ,   μⱼ = (1 ⁄ Σᵢ zᵢⱼ) Σᵢ zᵢⱼ xᵢ"),
     Block("inertia", "Inertia: what both steps lower",
           r"J = \sum_i \|\vec{x}^{(i)} - \vec{\mu}^{(y_i)}\|^2 = \sum_i D_{i\,y_i}",
           "The assignment picks the best y for fixed M, the update the best M for fixed y, "
-          "so J never rises.", ()),
+          "so J never rises.", (),
+          formula="J = Σᵢ ‖xᵢ − μ_yᵢ‖² = Σᵢ D_{i yᵢ}"),
 )
 
 
@@ -76,7 +83,7 @@ def sources(phase, init="k-means++"):
 
     if phase == "init":
         fn = {"k-means++": seeding._kmeans_plusplus, "random": seeding._random_init}.get(init)
-        if fn is None:  # picked rows: fit_run passes X[picked] as the starting centres
+        if fn is None:  # picked or dragged centres: runs.fit_run passes them to KMeans as init
             fn = runs.fit_run
         items = [fn]
     elif phase == "assign":

@@ -7,6 +7,7 @@ INIT_WORDS = {
     "k-means++": "chosen by k-means++ (far-apart points are more likely)",
     "random": "chosen as random data points",
     "pick": "picked by you",
+    "dragged": "where you dragged them",
 }
 
 

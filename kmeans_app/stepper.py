@@ -1,18 +1,27 @@
-"""The Explorer's step cursor and its picked starting points, kept in session state.
+"""The Explorer's run: which one to show, picked starting points, and centres dragged by hand.
 
 A run is computed once (its ``history_``: init, then assign/update half-steps,
-ending with an assign); the buttons only move a cursor, an index into that
-history. The pure function ``target`` says where each button moves it; the
-rest reads and writes ``st.session_state`` (plain keys, not widget keys, so
-they survive a switch to another page and back).
+ending with an assign) and sent whole to the browser component
+(``kmeans_app/explorer``), which owns the step cursor: stepping never reaches
+the server. ``target`` says where each control moves the cursor; the browser
+has the same function (tests/js checks they agree).
+
+The session keeps plain keys (not widget keys, so they survive a page switch):
+the rows picked as starting centres ("pick" init), and the centres dragged
+in the browser for "Run from here", each tied to the data and settings they
+were made for. The ``apply_*`` functions take the session state as an argument
+so they can be tested with a dict.
 """
 
+import math
+
+import numpy as np
 import streamlit as st
 
-CURSOR = "explorer_cursor"
-RUN = "explorer_run"  # identifies the run the cursor belongs to
 PICKED = "explorer_picked"  # row indices clicked as starting centres
 PICKED_FOR = "explorer_picked_for"  # the data key the picks refer to
+DRAGGED = "explorer_dragged"  # {"for": settings signature, "centres": ((x, y), ...)} from "Run from here"
+DRAG_ERROR = "explorer_drag_error"  # the message of the last dragged centres that were refused
 
 ACTIONS = ("reset", "back", "assign", "update", "iteration", "converge")
 
@@ -22,7 +31,8 @@ def target(phases, cursor, action):
 
     assign / update : the next half-step, if it is of that kind (else stay).
     iteration : to the end of the current iteration (the next update), or the end.
-    converge : the last record. back : one half-step back. reset : the start.
+    converge : the last record. back : one half-step back. next : one half-step on.
+    reset : the start.
     """
     last = len(phases) - 1
     cursor = min(max(int(cursor), 0), last)
@@ -30,6 +40,8 @@ def target(phases, cursor, action):
         return 0
     if action == "back":
         return max(cursor - 1, 0)
+    if action == "next":
+        return min(cursor + 1, last)
     if action == "converge":
         return last
     if action in ("assign", "update"):
@@ -42,33 +54,12 @@ def target(phases, cursor, action):
     raise ValueError(f"unknown action {action!r}")
 
 
-def enabled(phases, cursor, action):
-    """A button is enabled when it would move the cursor."""
-    return target(phases, cursor, action) != min(max(int(cursor), 0), len(phases) - 1)
-
-
-def sync(run_id, n_records):
-    """The cursor for the run ``run_id`` (back to 0 when the run changed), clamped to the history."""
-    s = st.session_state
-    if s.get(RUN) != run_id:
-        s[RUN] = run_id
-        s[CURSOR] = 0
-    s[CURSOR] = min(max(int(s.get(CURSOR, 0)), 0), n_records - 1)
-    return s[CURSOR]
-
-
-def move(action, phases):
-    """Button callback: move the cursor (runs before the script, so one rerun shows the result)."""
-    s = st.session_state
-    s[CURSOR] = target(phases, s.get(CURSOR, 0), action)
-
-
 # --- picked starting centres ("pick" init) ---------------------------------------------
 
 
-def picked(data_key, n_rows):
+def picked(data_key, n_rows, state=None):
     """The rows picked so far for this data (cleared when the data changed)."""
-    s = st.session_state
+    s = st.session_state if state is None else state
     if s.get(PICKED_FOR) != data_key:
         s[PICKED_FOR] = data_key
         s[PICKED] = []
@@ -77,12 +68,12 @@ def picked(data_key, n_rows):
     return list(rows)
 
 
-def add_pick(row, k):
+def add_pick(row, k, state=None):
     """Add one row to the picks: ignored when already picked or when k are already there.
 
     Returns True when the row was added.
     """
-    s = st.session_state
+    s = st.session_state if state is None else state
     rows = list(s.get(PICKED, []))
     row = int(row)
     if row in rows or len(rows) >= k:
@@ -91,46 +82,92 @@ def add_pick(row, k):
     return True
 
 
-def clear_picks():
-    st.session_state[PICKED] = []
+def clear_picks(state=None):
+    s = st.session_state if state is None else state
+    s[PICKED] = []
 
 
-def rows_from_selection(selection, rows_drawn, curve=0):
-    """Data rows of the clicked points of a Plotly selection on trace ``curve``.
+def apply_pick(value, run_id, rows_drawn, k, state=None):
+    """The component's "pick" trigger: {"run": run id, "point": index of the clicked drawn point}.
 
-    Uses each point's customdata (the row index) when present, else maps its
-    point_index through ``rows_drawn`` (the rows the trace shows, in order).
+    Adds that point's data row to the picks; a stale run id or a bad index is ignored.
+    Returns True when a row was added.
     """
-    out = []
-    for p in (selection or {}).get("points", []) or []:
-        if p.get("curve_number", curve) != curve:
-            continue
-        custom = p.get("customdata")
-        if isinstance(custom, list | tuple):
-            custom = custom[0] if custom else None
-        if custom is not None:
-            out.append(int(custom))
-        else:
-            idx = p.get("point_index", p.get("point_number"))
-            if idx is not None and 0 <= int(idx) < len(rows_drawn):
-                out.append(int(rows_drawn[int(idx)]))
-    return out
+    if not isinstance(value, dict) or value.get("run") != run_id:
+        return False
+    point = value.get("point")
+    if isinstance(point, bool) or not isinstance(point, int) or not 0 <= point < len(rows_drawn):
+        return False
+    return add_pick(int(rows_drawn[point]), k, state)
 
 
-def on_pick(chart_key, rows_drawn, k):
-    """on_select callback of the pick chart: add the clicked rows to the picks."""
-    state = st.session_state.get(chart_key)
-    selection = None if state is None else state.get("selection")
-    for row in rows_from_selection(selection, rows_drawn):
-        add_pick(row, k)
+# --- centres dragged in the browser ("Run from here") -----------------------------------
 
 
-# --- what the page draws, cached per run ------------------------------------------------
+def signature(data_key, k, init, seed):
+    """The settings dragged centres belong to: a new dataset, k, init or seed drops them."""
+    return (data_key, int(k), str(init), int(seed))
 
 
-def run_id(data_key, k, init, seed, picked=None):
-    """A string naming one Explorer run (the cursor resets when it changes)."""
-    return f"{data_key}|k={k}|init={init}|seed={seed}|picked={tuple(picked or ())}"
+def apply_run_from(value, run_id, k, sig, state=None):
+    """The component's "run_from" trigger: {"run": run id, "centres": [[x, y], ...] (k of them)}.
+
+    Valid centres (k finite pairs, for the run shown) are kept for the settings ``sig``;
+    anything else is refused with a message in ``DRAG_ERROR`` and the previous run stays.
+    Returns True when the centres were accepted.
+    """
+    s = st.session_state if state is None else state
+    s[DRAG_ERROR] = None
+    if not isinstance(value, dict) or value.get("run") != run_id:
+        return False  # from a run no longer shown (e.g. the settings changed meanwhile)
+    centres = value.get("centres")
+    try:
+        c = tuple((float(x), float(y)) for x, y in centres)
+    except (TypeError, ValueError):
+        s[DRAG_ERROR] = "The dragged centres could not be read: each must be a pair of numbers."
+        return False
+    if len(c) != k:
+        s[DRAG_ERROR] = f"Expected {k} dragged centres, got {len(c)}."
+        return False
+    if not all(math.isfinite(v) for xy in c for v in xy):
+        s[DRAG_ERROR] = "The dragged centres must be finite numbers."
+        return False
+    s[DRAGGED] = {"for": sig, "centres": c}
+    return True
+
+
+def dragged(sig, state=None):
+    """The centres dragged for these settings, as a tuple of (x, y), or None."""
+    s = st.session_state if state is None else state
+    got = s.get(DRAGGED)
+    if not got or got.get("for") != sig:
+        return None
+    return got["centres"]
+
+
+def clear_dragged(state=None):
+    s = st.session_state if state is None else state
+    s[DRAGGED] = None
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def fit_from(_X, data_key, k, centres, max_iter, tol):
+    """One K-means run from the given starting centres (a tuple of k (x, y) pairs); shared, read-only."""
+    from kmeans_core import KMeans
+
+    start = np.asarray(centres, dtype=np.float64)
+    return KMeans(k, init=start, n_init=1, max_iter=max_iter, tol=tol).fit(_X)
+
+
+# --- what the page sends, cached per run -------------------------------------------------
+
+
+def run_id(data_key, k, init, seed, picked=None, centres=None):
+    """A string naming one Explorer run (the browser keeps a cursor per run id)."""
+    rid = f"{data_key}|k={k}|init={init}|seed={seed}|picked={tuple(picked or ())}"
+    if centres is not None:
+        rid += "|from=" + ";".join(f"{x:.17g},{y:.17g}" for x, y in centres)
+    return rid
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
@@ -145,24 +182,23 @@ def drawn(_X, data_key, feature_names):
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
-def views(_model, _X, rid, data_key, feature_names, init, max_iter):
-    """The run's half-steps as StepViews of the drawn points (run ``rid``)."""
-    from . import narration
-    from .figures.explorer import step_views
+def payload(_model, _X, rid, data_key, feature_names, init, max_iter, autoplay=False):
+    """The browser component's data for run ``rid`` (shared read-only between sessions)."""
+    from .explorer.payload import run_payload
 
-    rows, _, proj = drawn(_X, data_key, feature_names)
-    h = _model.history_
-    titles = [narration.figure_title(narration.step_label(i, h),
-                                     narration.narrate(h, i, init=init, n_iter=_model.n_iter_,
-                                                       max_iter=max_iter))
-              for i in range(len(h))]
-    return step_views(h, rows, proj.apply, titles, X_rows=_X[rows])
+    rows, P, proj = drawn(_X, data_key, feature_names)
+    d = _X.shape[1]
+    out = run_payload(_model, _X[rows], rows, P, proj.apply, run_id=rid, n_total=len(_X), init=init,
+                      max_iter=max_iter, axis_titles=proj.axis_titles, feature_names=feature_names,
+                      draggable=d == 2, cells=d <= 2, n_features=d)
+    out["autoplay"] = bool(autoplay)
+    return out
 
 
-@st.cache_resource(max_entries=48, show_spinner=False)
-def figure(_views, _P, rid, cursor, first, draw_cells, axis_titles):
-    """The animated figure of run ``rid`` up to ``cursor`` (shared read-only between sessions)."""
-    from .figures.explorer import explorer_figure
+@st.cache_resource(max_entries=16, show_spinner=False)
+def pick_payload(_X, rid, data_key, feature_names, picked_rows, k):
+    """The component's data for picking starting centres on data ``data_key``."""
+    from .explorer.payload import pick_payload as build
 
-    return explorer_figure(_P, _views, cursor, first=first, draw_cells=draw_cells,
-                           axis_titles=axis_titles)
+    rows, P, proj = drawn(_X, data_key, feature_names)
+    return build(P, rows, list(picked_rows), k, run_id=rid, n_total=len(_X), axis_titles=proj.axis_titles)

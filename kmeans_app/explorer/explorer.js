@@ -1,0 +1,639 @@
+// The Explorer in the browser: one recorded K-means run (kmeans_app/explorer/payload.py), stepped,
+// played and scrubbed here, with no message to the server while stepping. Dragging a centre
+// recomputes the nearest centres, cells and inertia live; "Run from here" asks the server for one
+// new run from the dragged centres. The math (nearestCentre, inertia, voronoiCells, target) is the
+// same as kmeans_core / kmeans_app/voronoi.py / kmeans_app/stepper.py: tests/js checks it on shared cases.
+
+export const PLOTLY_URL = "/app/static/plotly.min.js";
+const STORE = "kmeans-explorer:"; // sessionStorage: the cursor of each run id (page switch, reload)
+const SYMBOL_CODES = [0, 1, 2, 5, 4, 3, 6, 17, 13, 14, 7, 8, 25, 26, 19, 24, 30, 28, 18, 35];
+const MAX_TRAIL = 30; // past positions drawn per centre
+const GRAB_PX = 22; // a press this close to a centre drags it
+
+// ---------------------------------------------------------------- the math (pure functions)
+
+/** A base64 array from payload.encode ({t: "f8" | "u1" | "u2" | "u4", b}) as a typed array. */
+export function decode(spec) {
+  const bin = atob(spec.b);
+  const bytes = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  const Type = { f8: Float64Array, u1: Uint8Array, u2: Uint16Array, u4: Uint32Array }[spec.t];
+  return new Type(bytes.buffer); // little-endian, as every browser and node platform is
+}
+
+/** Squared distance between point i of xy (flat x0, y0, x1, ...) and centre j of c (flat too). */
+function dist2(xy, i, c, j) {
+  const dx = xy[2 * i] - c[2 * j], dy = xy[2 * i + 1] - c[2 * j + 1];
+  return dx * dx + dy * dy;
+}
+
+/** Index of the nearest centre of every point (ties go to the lower index, as in kmeans_core.assign). */
+export function nearestCentre(xy, centres) {
+  const m = xy.length / 2, k = centres.length / 2;
+  const labels = new Uint16Array(m);
+  for (let i = 0; i < m; i++) {
+    let best = 0, bestD = dist2(xy, i, centres, 0);
+    for (let j = 1; j < k; j++) {
+      const d = dist2(xy, i, centres, j);
+      if (d < bestD) { best = j; bestD = d; } // strict: an exact tie keeps the lower index
+    }
+    labels[i] = best;
+  }
+  return labels;
+}
+
+/** J = sum over points of the squared distance to the centre of its cluster. */
+export function inertia(xy, centres, labels) {
+  let total = 0;
+  for (let i = 0; i < labels.length; i++) total += dist2(xy, i, centres, labels[i]);
+  return total;
+}
+
+/** Keep the part of convex polygon poly ([[x, y], ...]) where normal . p <= offset (Sutherland-Hodgman). */
+export function clip(poly, normal, offset) {
+  if (poly.length === 0) return poly;
+  // Scale-aware: vertices on the line count as on it (same rule as voronoi._clip).
+  let big = 1;
+  for (const [x, y] of poly) big = Math.max(big, Math.abs(x), Math.abs(y));
+  const tol = 1e-12 * (Math.abs(normal[0]) + Math.abs(normal[1])) * big;
+  const side = poly.map(([x, y]) => {
+    const s = normal[0] * x + normal[1] * y - offset;
+    return Math.abs(s) <= tol ? 0 : s;
+  });
+  if (side.every((s) => s <= 0)) return poly; // the line misses the polygon
+  const out = [];
+  for (let a = 0; a < poly.length; a++) {
+    const b = (a + 1) % poly.length;
+    const sa = side[a], sb = side[b];
+    if (sa <= 0) out.push(poly[a]);
+    if ((sa < 0 && sb > 0) || (sb < 0 && sa > 0)) {
+      const t = sa / (sa - sb);
+      out.push([poly[a][0] + t * (poly[b][0] - poly[a][0]), poly[a][1] + t * (poly[b][1] - poly[a][1])]);
+    }
+  }
+  return out;
+}
+
+/** Area of a simple polygon (shoelace); 0 below three vertices. */
+export function polygonArea(poly) {
+  if (poly.length < 3) return 0;
+  let s = 0;
+  for (let a = 0; a < poly.length; a++) {
+    const b = (a + 1) % poly.length;
+    s += poly[a][0] * poly[b][1] - poly[b][0] * poly[a][1];
+  }
+  return Math.abs(s) / 2;
+}
+
+/** The Voronoi cell of every centre inside box [xmin, xmax, ymin, ymax]: the box cut by the bisector
+ * half-planes |p - ci|^2 <= |p - cj|^2, i.e. (cj - ci) . p <= (|cj|^2 - |ci|^2) / 2. Of coincident
+ * centres only the lowest index gets a cell; slivers (area <= 1e-12 of the box) are empty. */
+export function voronoiCells(centres, box) {
+  const k = centres.length / 2;
+  const [xmin, xmax, ymin, ymax] = box;
+  const square = [[xmin, ymin], [xmax, ymin], [xmax, ymax], [xmin, ymax]];
+  const minArea = 1e-12 * Math.max((xmax - xmin) * (ymax - ymin), 1e-300);
+  const c = (j) => [centres[2 * j], centres[2 * j + 1]];
+  const cells = [];
+  for (let i = 0; i < k; i++) {
+    const ci = c(i);
+    // nearest neighbours first (a stable sort, like numpy's): they shrink the cell fastest
+    const d2 = Array.from({ length: k }, (_, j) => (c(j)[0] - ci[0]) ** 2 + (c(j)[1] - ci[1]) ** 2);
+    const order = Array.from({ length: k }, (_, j) => j).sort((a, b) => d2[a] - d2[b] || a - b);
+    let poly = square;
+    for (const j of order) {
+      if (j === i) continue;
+      const cj = c(j);
+      const normal = [cj[0] - ci[0], cj[1] - ci[1]];
+      if (normal[0] === 0 && normal[1] === 0) { // coincident: the lower index owns the whole cell
+        if (j < i) { poly = []; break; }
+        continue;
+      }
+      poly = clip(poly, normal, (cj[0] * cj[0] + cj[1] * cj[1] - ci[0] * ci[0] - ci[1] * ci[1]) / 2);
+      if (poly.length === 0) break;
+    }
+    cells.push(polygonArea(poly) <= minArea ? [] : poly);
+  }
+  return cells;
+}
+
+/** Where a control moves the cursor in a run with these phases (kmeans_app/stepper.target). */
+export function target(phases, cursor, action) {
+  const last = phases.length - 1;
+  cursor = Math.min(Math.max(Math.trunc(cursor), 0), last);
+  if (action === "reset") return 0;
+  if (action === "back") return Math.max(cursor - 1, 0);
+  if (action === "next") return Math.min(cursor + 1, last);
+  if (action === "converge") return last;
+  if (action === "assign" || action === "update") {
+    return cursor < last && phases[cursor + 1] === action ? cursor + 1 : cursor;
+  }
+  if (action === "iteration") {
+    for (let i = cursor + 1; i <= last; i++) if (phases[i] === "update") return i;
+    return last;
+  }
+  throw new Error(`unknown action ${action}`);
+}
+
+/** A number short enough to read from the back of a room (kmeans_app/narration.fmt). */
+export function fmt(x) {
+  const a = Math.abs(x);
+  if (a >= 1000) return Math.round(x).toLocaleString("en-US");
+  if (a >= 100) return x.toFixed(1);
+  if (a >= 1) return x.toFixed(2);
+  if (a === 0) return "0";
+  return String(Number(x.toPrecision(3)));
+}
+
+/** User text for a Plotly title or label: Plotly reads a subset of HTML, so escape it (style.plain). */
+export function plain(text) {
+  return String(text).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;")
+    .replace(/"/g, "&quot;").replace(/'/g, "&#x27;");
+}
+
+// ---------------------------------------------------------------- plotly.js, loaded once per page
+
+export function loadPlotly() {
+  if (window.Plotly) return Promise.resolve(window.Plotly);
+  if (!window.__kmeansPlotly) { // shared with the other components of this app
+    window.__kmeansPlotly = new Promise((resolve, reject) => {
+      const s = document.createElement("script");
+      s.src = PLOTLY_URL;
+      s.onload = () => resolve(window.Plotly);
+      s.onerror = () => { window.__kmeansPlotly = null; reject(new Error(`could not load ${PLOTLY_URL}`)); };
+      document.head.appendChild(s);
+    });
+  }
+  return window.__kmeansPlotly;
+}
+
+// ---------------------------------------------------------------- one run, decoded
+
+/** The payload with its arrays decoded: points, centres per step, the labels of every step. */
+function decodeRun(p) {
+  const xy = decode(p.xy);
+  const run = { ...p, xy, phases: [], labelsOf: [], centresOf: [] };
+  if (p.mode !== "run") return run;
+  const flat = decode(p.centres), k = p.k, m = p.m;
+  const sets = [];
+  let last = null;
+  for (const s of p.labels) { // each distinct labelling: full codes, or the changes from the one before
+    const cur = s.full ? Uint16Array.from(decode(s.full)) : Uint16Array.from(last);
+    if (!s.full) {
+      const idx = decode(s.idx), val = decode(s.val);
+      for (let t = 0; t < idx.length; t++) cur[idx[t]] = val[t];
+    }
+    sets.push(cur);
+    last = cur;
+  }
+  p.steps.forEach((s, i) => {
+    run.phases.push(s.phase);
+    run.centresOf.push(flat.subarray(2 * k * i, 2 * k * (i + 1)));
+    run.labelsOf.push(s.L < 0 ? null : sets[s.L]);
+  });
+  run.sets = sets;
+  run.unassigned = new Uint16Array(m).fill(k);
+  return run;
+}
+
+// ---------------------------------------------------------------- drawing one step
+
+/** Plotly colour scale: code j < k is cluster j's colour, code k the grey of "not assigned yet". */
+function colourScale(colors, grey) {
+  const all = [...colors, grey], n = all.length, scale = [];
+  all.forEach((c, j) => { scale.push([j / n, c], [(j + 1) / n, c]); });
+  return scale;
+}
+
+/** The traces of one picture: cells, points, point-to-centre lines, trails, centres, legend keys, inertia. */
+export function drawStep(run, view) {
+  const { k, m, colors, box } = run;
+  const { centres, labels, cursor, lines } = view;
+  const traces = [];
+  if (run.cells) {
+    voronoiCells(centres, box).forEach((poly, j) => {
+      const xs = poly.map((q) => q[0]), ys = poly.map((q) => q[1]);
+      if (poly.length) { xs.push(xs[0]); ys.push(ys[0]); }
+      traces.push({ type: "scatter", mode: "lines", x: xs, y: ys, fill: "toself", fillcolor: colors[j] + "22",
+        line: { width: 1.5, color: colors[j] }, hoverinfo: "skip", showlegend: false, name: `cell ${j + 1}` });
+    });
+  }
+  const codes = labels || run.unassigned;
+  traces.push({
+    type: "scattergl", mode: "markers", x: run.px, y: run.py, name: "points",
+    showlegend: false, hoverinfo: "x+y",
+    marker: { color: codes, symbol: symbolsOf(run, codes), colorscale: run.scale, cmin: -0.5, cmax: k + 0.5,
+      size: m <= 2000 ? 8 : 5, opacity: 0.9, line: { width: 0.5, color: "rgba(0,0,0,0.45)" } },
+  });
+  if (lines && labels) { // a segment from every point to its centre, separated by gaps
+    const x = new Float64Array(3 * m), y = new Float64Array(3 * m);
+    for (let i = 0; i < m; i++) {
+      x[3 * i] = run.xy[2 * i]; y[3 * i] = run.xy[2 * i + 1];
+      x[3 * i + 1] = centres[2 * labels[i]]; y[3 * i + 1] = centres[2 * labels[i] + 1];
+      x[3 * i + 2] = NaN; y[3 * i + 2] = NaN;
+    }
+    traces.push({ type: "scattergl", mode: "lines", x, y, hoverinfo: "skip", showlegend: false,
+      name: "to centre", line: { width: 0.6, color: "rgba(60,60,60,0.35)" } });
+  }
+  traces.push(trailTrace(run, cursor, view.dragged ? centres : null));
+  traces.push({
+    type: "scatter", mode: "markers", name: "centres", hoverinfo: "text",
+    x: Array.from({ length: k }, (_, j) => centres[2 * j]), y: Array.from({ length: k }, (_, j) => centres[2 * j + 1]),
+    hovertext: Array.from({ length: k }, (_, j) => `centre ${j + 1}: (${fmt(centres[2 * j])}, ${fmt(centres[2 * j + 1])})`),
+    marker: { color: colors, symbol: run.symbols, size: 22, line: { width: 3, color: "black" } },
+  });
+  for (let j = 0; j < k; j++) {
+    traces.push({ type: "scatter", mode: "markers", x: [null], y: [null], name: `cluster ${j + 1}`,
+      marker: { color: colors[j], symbol: run.symbols[j], size: 12 } });
+  }
+  traces.push(...inertiaTraces(run, cursor, view.liveInertia));
+  return traces;
+}
+
+function symbolsOf(run, codes) {
+  if (codes === run.unassigned) return 0;
+  let s = run.symbolCache.get(codes);
+  if (!s) { s = Array.from(codes, (c) => SYMBOL_CODES[c % SYMBOL_CODES.length]); run.symbolCache.set(codes, s); }
+  return s;
+}
+
+function trailTrace(run, cursor, live) {
+  const moves = [];
+  for (let i = 0; i <= cursor; i++) if (run.phases[i] !== "assign") moves.push(run.centresOf[i]);
+  const kept = moves.slice(-MAX_TRAIL);
+  if (live) kept.push(live);
+  const k = run.k, t = kept.length, x = [], y = [], c = [];
+  for (let j = 0; j < k; j++) {
+    for (const pos of kept) { x.push(pos[2 * j]); y.push(pos[2 * j + 1]); c.push(j); }
+    x.push(null); y.push(null); c.push(j);
+  }
+  return { type: "scatter", mode: t > 1 ? "lines+markers" : "markers", x, y, hoverinfo: "skip", name: "centre paths",
+    line: { color: "#444444", width: 1.5, dash: "dot" }, connectgaps: false,
+    marker: { color: c, colorscale: run.scale, cmin: -0.5, cmax: k + 0.5, size: 8, opacity: 0.8 } };
+}
+
+function inertiaTraces(run, cursor, live) {
+  const xs = [], ys = [], ax = [], ay = [], ux = [], uy = [];
+  run.steps.forEach((s, i) => {
+    if (s.j === null) return;
+    xs.push(i); ys.push(s.j);
+    if (i <= cursor) (s.phase === "assign" ? (ax.push(i), ay.push(s.j)) : (ux.push(i), uy.push(s.j)));
+  });
+  const on = { xaxis: "x2", yaxis: "y2" };
+  const now = run.steps[cursor].j;
+  const out = [
+    { ...on, type: "scatter", mode: "lines", x: xs, y: ys, line: { color: "#cccccc", width: 2 }, hoverinfo: "skip", showlegend: false, name: "inertia" },
+    { ...on, type: "scatter", mode: "markers", x: ax, y: ay, name: "inertia after assignment", marker: { color: "#0072B2", symbol: "circle", size: 8 },
+      hovertemplate: "step %{x}: %{y:.4g}<extra>assign</extra>" },
+    { ...on, type: "scatter", mode: "markers", x: ux, y: uy, name: "inertia after update", marker: { color: "#D55E00", symbol: "square", size: 8 },
+      hovertemplate: "step %{x}: %{y:.4g}<extra>update</extra>" },
+    { ...on, type: "scatter", mode: "markers", x: now === null ? [] : [cursor], y: now === null ? [] : [now], showlegend: false, hoverinfo: "skip",
+      name: "shown step", marker: { symbol: "circle-open", size: 20, color: "black", line: { width: 3 } } },
+  ];
+  if (live !== null && live !== undefined) {
+    out.push({ ...on, type: "scatter", mode: "markers", x: [cursor], y: [live], name: "dragged centres", hoverinfo: "y",
+      marker: { symbol: "star", size: 16, color: "#CC79A7", line: { width: 1, color: "black" } } });
+  }
+  return out;
+}
+
+function plotLayout(run) {
+  const [x0, x1, y0, y1] = run.box, w = 0.64, ticks = { size: 14 };
+  return {
+    font: { size: 16 }, margin: { l: 60, r: 10, t: 10, b: 50 }, hovermode: "closest", dragmode: false,
+    uirevision: run.run, showlegend: true,
+    xaxis: { domain: [0, w], range: [x0, x1], autorange: false, constrain: "domain", zeroline: false,
+      title: { text: plain(run.axes[0]) }, tickfont: ticks },
+    yaxis: { range: [y0, y1], autorange: false, scaleanchor: "x", scaleratio: 1, constrain: "domain", zeroline: false,
+      title: { text: plain(run.axes[1]) }, tickfont: ticks },
+    xaxis2: { domain: [w + 0.1, 1], anchor: "y2", title: { text: "half-step" }, tickfont: ticks,
+      range: [0.5, Math.max(run.steps ? run.steps.length - 1 : 1, 1) + 0.5], autorange: false },
+    yaxis2: { anchor: "x2", domain: [0.58, 1], title: { text: "inertia" }, tickfont: ticks },
+    legend: { x: w + 0.06, y: 0.46, xanchor: "left", yanchor: "top", font: { size: 14 }, itemclick: false, itemdoubleclick: false },
+  };
+}
+
+function pickTraces(run) {
+  const picked = run.picked;
+  return [
+    { type: "scattergl", mode: "markers", x: run.px, y: run.py, name: "points", showlegend: false,
+      hoverinfo: "x+y", marker: { color: run.grey, size: run.m <= 2000 ? 8 : 5, line: { width: 0.5, color: "white" } } },
+    { type: "scatter", mode: "markers+text", name: "picked centres", hoverinfo: "skip", showlegend: false,
+      x: picked.map((i) => run.xy[2 * i]), y: picked.map((i) => run.xy[2 * i + 1]),
+      text: picked.map((_, j) => String(j + 1)), textposition: "top center", textfont: { size: 18 },
+      marker: { color: picked.map((_, j) => run.colors[j]), symbol: picked.map((_, j) => run.symbols[j]), size: 22,
+        line: { width: 3, color: "black" } } },
+  ];
+}
+
+function pickLayout(run) {
+  const [x0, x1, y0, y1] = run.box;
+  return { font: { size: 16 }, margin: { l: 60, r: 10, t: 10, b: 50 }, hovermode: "closest", dragmode: false,
+    xaxis: { range: [x0, x1], autorange: false, constrain: "domain", title: { text: plain(run.axes[0]) } },
+    yaxis: { range: [y0, y1], autorange: false, scaleanchor: "x", scaleratio: 1, constrain: "domain",
+      title: { text: plain(run.axes[1]) } } };
+}
+
+// ---------------------------------------------------------------- the view: DOM, cursor, events
+
+class ExplorerView {
+  constructor(root) {
+    this.root = root.querySelector(".kx-root");
+    const q = (role) => this.root.querySelector(`[data-role="${role}"]`);
+    this.el = { plot: q("plot"), slider: q("slider"), where: q("where"), label: q("label"), story: q("story"),
+      speed: q("speed"), lines: q("lines"), hint: q("hint"), math: q("math"), mathTitle: q("math-title"),
+      source: q("source") };
+    this.buttons = Object.fromEntries([...this.root.querySelectorAll("[data-action]")].map((b) => [b.dataset.action, b]));
+    this.run = null; this.cursor = 0; this.timer = null; this.drag = null; this.dragged = null;
+    this.frame = 0; this.sourceFor = null;
+    this.listen();
+  }
+
+  listen() {
+    const on = (el, ev, fn, opts) => el.addEventListener(ev, fn, opts);
+    for (const [action, b] of Object.entries(this.buttons)) on(b, "click", () => this.act(action));
+    on(this.el.slider, "input", () => { this.pause(); this.go(Number(this.el.slider.value)); });
+    on(this.el.speed, "change", () => { if (this.timer) { this.pause(); this.play(); } });
+    on(this.el.lines, "change", () => this.draw());
+    on(this.root, "keydown", (e) => this.key(e));
+    const plot = this.el.plot;
+    on(plot, "pointerdown", (e) => this.pointerDown(e), true);
+    on(plot, "pointermove", (e) => this.pointerMove(e), true);
+    on(plot, "pointerup", (e) => this.pointerUp(e), true);
+    on(plot, "pointercancel", (e) => this.pointerUp(e), true);
+    this.resize = new ResizeObserver(() => { if (window.Plotly && plot.data) window.Plotly.Plots.resize(plot); });
+    this.resize.observe(plot);
+  }
+
+  destroy() {
+    this.pause();
+    this.resize.disconnect();
+    if (window.Plotly) window.Plotly.purge(this.el.plot);
+  }
+
+  /** New data from the server (each script run): a new run resets the view, the same one keeps it. */
+  async show(data, setTrigger) {
+    this.setTrigger = setTrigger;
+    this.buttons["run-from"].disabled = false;
+    if (this.run && this.run.run === data.run && this.run.mode === data.mode && this.run.stamp === data.stamp) return;
+    const run = decodeRun(data);
+    run.px = new Float64Array(run.m); run.py = new Float64Array(run.m);
+    for (let i = 0; i < run.m; i++) { run.px[i] = run.xy[2 * i]; run.py[i] = run.xy[2 * i + 1]; }
+    run.scale = colourScale(run.colors, run.grey);
+    run.symbolCache = new Map();
+    this.pause();
+    this.dragged = null;
+    this.run = run;
+    this.root.dataset.mode = run.mode;
+    this.root.dataset.run = run.run;
+    this.showDragButtons(false);
+    try {
+      await loadPlotly();
+    } catch (err) {
+      this.el.label.textContent = `The chart could not be drawn: ${err.message}.`;
+      return;
+    }
+    if (this.run !== run) return; // a newer payload arrived while plotly.js loaded
+    if (run.mode === "pick") return this.showPick();
+    const last = run.steps.length - 1;
+    this.el.slider.max = String(last);
+    const saved = Number(sessionStorage.getItem(STORE + run.run));
+    this.cursor = Number.isInteger(saved) && saved >= 0 && saved <= last ? saved : 0;
+    this.draw();
+    if (run.autoplay && sessionStorage.getItem(STORE + run.run) === null) this.play();
+    this.root.dataset.ready = "1";
+  }
+
+  showPick() {
+    const run = this.run, P = window.Plotly, n = run.picked.length;
+    this.el.label.textContent = n < run.k ? `Click a point to place centre ${n + 1} of ${run.k}` : `All ${run.k} centres picked`;
+    this.el.story.textContent = run.sampled ? `The chart shows ${run.m.toLocaleString("en-US")} of the ${run.n.toLocaleString("en-US")} rows.` : "";
+    this.el.hint.textContent = "";
+    P.react(this.el.plot, pickTraces(run), pickLayout(run), { displayModeBar: false, responsive: true });
+    if (!this.el.plot.__kxPick) { // one click handler for the life of the plot
+      this.el.plot.__kxPick = true;
+      this.el.plot.on("plotly_click", (ev) => {
+        const pt = ev.points && ev.points.find((p) => p.curveNumber === 0);
+        if (pt && this.run.mode === "pick") this.setTrigger("pick", { run: this.run.run, point: pt.pointNumber });
+      });
+    }
+    this.root.dataset.ready = "1";
+  }
+
+  // --- the cursor ---
+  act(action) {
+    if (!this.run || this.run.mode !== "run") return;
+    if (action === "play") return this.timer ? this.pause() : this.play();
+    if (action === "run-from") return this.runFromHere();
+    if (action === "discard") { this.dragged = null; this.showDragButtons(false); return this.draw(); }
+    this.pause();
+    this.go(target(this.run.phases, this.cursor, action));
+  }
+
+  go(i) {
+    this.stamp = performance.now();
+    this.dragged = null;
+    this.showDragButtons(false);
+    this.cursor = Math.min(Math.max(i, 0), this.run.steps.length - 1);
+    try { sessionStorage.setItem(STORE + this.run.run, String(this.cursor)); } catch { /* storage full or off */ }
+    this.draw();
+  }
+
+  play() {
+    const last = this.run.steps.length - 1;
+    if (this.cursor >= last) this.go(0);
+    const ms = 1000 / Number(this.el.speed.value);
+    this.buttons.play.textContent = "❚❚ Pause";
+    this.root.dataset.playing = "1";
+    this.timer = setInterval(() => {
+      if (this.cursor >= this.run.steps.length - 1) return this.pause();
+      this.go(this.cursor + 1);
+    }, ms);
+  }
+
+  pause() {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    this.buttons.play.textContent = "▶ Play";
+    delete this.root.dataset.playing;
+  }
+
+  key(e) {
+    if (!this.run || this.run.mode !== "run" || e.target.tagName === "SELECT") return;
+    const moves = { ArrowRight: "next", ArrowLeft: "back", Home: "reset", End: "converge" };
+    if (moves[e.key]) { e.preventDefault(); this.pause(); this.go(target(this.run.phases, this.cursor, moves[e.key])); }
+    else if (e.key === " " && e.target.tagName !== "BUTTON") { e.preventDefault(); this.act("play"); }
+  }
+
+  // --- drawing ---
+  draw() {
+    const run = this.run, i = this.cursor, step = run.steps[i];
+    const last = run.steps.length - 1;
+    const dragged = this.dragged;
+    const centres = dragged || run.centresOf[i];
+    let labels = run.labelsOf[i], live = null;
+    if (dragged) { labels = nearestCentre(run.xy, dragged); live = inertia(run.xy, dragged, labels); }
+    const traces = drawStep(run, { centres, labels, cursor: i, lines: this.el.lines.checked, dragged: !!dragged, liveInertia: live });
+    window.Plotly.react(this.el.plot, traces, plotLayout(run), { displayModeBar: false, responsive: true });
+    if (this.stamp !== undefined) { // for the browser benchmark: input -> first frame after the update
+      const t0 = this.stamp;
+      this.stamp = undefined;
+      requestAnimationFrame(() => { this.root.dataset.lastDrawMs = String(performance.now() - t0); this.root.dataset.draws = String(++this.frame); });
+    }
+    this.el.slider.value = String(i);
+    this.el.where.textContent = `${i} / ${last}`;
+    this.el.label.textContent = step.label;
+    this.el.story.textContent = dragged ? this.dragStory(live) : step.text;
+    this.el.hint.textContent = this.hint();
+    for (const a of ["reset", "back", "assign", "update", "iteration", "converge"]) {
+      this.buttons[a].disabled = target(run.phases, i, a) === i;
+    }
+    this.drawMath(step.phase);
+  }
+
+  dragStory(live) {
+    const run = this.run;
+    const what = run.sampled ? `the drawn sample's inertia (${run.m.toLocaleString("en-US")} of ${run.n.toLocaleString("en-US")} rows)` : "inertia";
+    const was = run.steps[this.cursor].j;
+    return `Your centres: every point coloured by its nearest centre, ${what} ${fmt(live)}` +
+      (was === null ? "." : ` (the recorded step: ${fmt(was)}).`) + " Run from here to let K-means continue.";
+  }
+
+  hint() {
+    const run = this.run;
+    const parts = ["Keys: → / ← one half-step, space play/pause, Home, End."];
+    if (run.draggable) parts.push("Drag a centre to try your own.");
+    else if (run.d > 2) parts.push(`The data has ${run.d} features: the chart shows the first two principal components, without cells.`);
+    if (run.sampled) parts.push(`The chart draws ${run.m.toLocaleString("en-US")} of the ${run.n.toLocaleString("en-US")} rows; every row is clustered.`);
+    return parts.join(" ");
+  }
+
+  drawMath(phase) {
+    const run = this.run;
+    const words = { init: "start", assign: "assignment", update: "update" };
+    this.el.mathTitle.textContent = `The math of step ${this.cursor}: ${words[phase]}`;
+    const box = this.el.math;
+    box.replaceChildren(...run.math.map((b) => {
+      const div = document.createElement("div");
+      const active = b.phases.includes(phase);
+      div.className = "kx-block" + (active ? " kx-active" : "");
+      div.dataset.block = b.key;
+      const title = document.createElement("div");
+      title.className = "kx-block-title";
+      title.textContent = active ? `▶ ${b.title} · this step` : b.title;
+      const f = document.createElement("div");
+      f.className = "kx-formula";
+      f.textContent = b.formula;
+      div.append(title, f);
+      if (active) { const w = document.createElement("div"); w.className = "kx-words"; w.textContent = b.words; div.append(w); }
+      return div;
+    }));
+    if (this.sourceFor === phase) return; // the source only changes with the phase
+    this.sourceFor = phase;
+    const [[title, code], [loopTitle, loopCode]] = run.source[phase];
+    const block = (head, text, open) => {
+      const d = document.createElement("details");
+      d.className = "kx-source";
+      d.open = open;
+      const s = document.createElement("summary");
+      s.textContent = head;
+      const pre = document.createElement("pre");
+      pre.textContent = text;
+      d.append(s, pre);
+      return d;
+    };
+    this.el.source.replaceChildren(block(`Source: ${title}`, code, false), block(`The loop that calls it: ${loopTitle}`, loopCode, false));
+  }
+
+  // --- dragging a centre ---
+  toData(e) { // pointer position -> data coordinates of the main axes
+    const gd = this.el.plot, fl = gd._fullLayout;
+    if (!fl || !fl.xaxis) return null;
+    const r = gd.getBoundingClientRect();
+    const px = e.clientX - r.left - fl.xaxis._offset; // pixels from the axes' origin
+    const py = e.clientY - r.top - fl.yaxis._offset;
+    return [fl.xaxis.p2d(px), fl.yaxis.p2d(py), px, py];
+  }
+
+  nearestCentreAt(e) {
+    const run = this.run, fl = this.el.plot._fullLayout, at = this.toData(e);
+    if (!at) return -1;
+    const centres = this.dragged || run.centresOf[this.cursor];
+    let best = -1, bestD = GRAB_PX * GRAB_PX;
+    for (let j = 0; j < run.k; j++) {
+      const dx = fl.xaxis.d2p(centres[2 * j]) - at[2], dy = fl.yaxis.d2p(centres[2 * j + 1]) - at[3];
+      if (dx * dx + dy * dy <= bestD) { best = j; bestD = dx * dx + dy * dy; }
+    }
+    return best;
+  }
+
+  pointerDown(e) {
+    const run = this.run;
+    if (!run || run.mode !== "run" || !run.draggable || e.button !== 0) return;
+    const j = this.nearestCentreAt(e);
+    if (j < 0) return;
+    e.preventDefault(); e.stopPropagation();
+    this.pause();
+    this.dragged = Float64Array.from(this.dragged || run.centresOf[this.cursor]);
+    this.drag = { j, pending: false };
+    this.el.plot.setPointerCapture(e.pointerId);
+    this.el.plot.classList.add("kx-dragging");
+    this.root.focus({ preventScroll: true });
+  }
+
+  pointerMove(e) {
+    if (!this.drag) {
+      if (this.run && this.run.draggable && this.run.mode === "run") {
+        this.el.plot.classList.toggle("kx-over-centre", this.nearestCentreAt(e) >= 0);
+      }
+      return;
+    }
+    e.preventDefault(); e.stopPropagation();
+    const at = this.toData(e);
+    const [x0, x1, y0, y1] = this.run.box;
+    this.dragged[2 * this.drag.j] = Math.min(Math.max(at[0], x0), x1);
+    this.dragged[2 * this.drag.j + 1] = Math.min(Math.max(at[1], y0), y1);
+    if (!this.drag.pending) { // at most one redraw per animation frame
+      this.drag.pending = true;
+      requestAnimationFrame(() => { if (this.drag) this.drag.pending = false; if (this.dragged) this.draw(); });
+    }
+  }
+
+  pointerUp(e) {
+    if (!this.drag) return;
+    e.preventDefault(); e.stopPropagation();
+    this.drag = null;
+    this.el.plot.classList.remove("kx-dragging");
+    this.draw();
+    this.showDragButtons(true);
+  }
+
+  showDragButtons(on) {
+    this.buttons["run-from"].hidden = !on;
+    this.buttons.discard.hidden = !on;
+  }
+
+  runFromHere() {
+    if (!this.dragged) return;
+    const c = [];
+    for (let j = 0; j < this.run.k; j++) c.push([this.dragged[2 * j], this.dragged[2 * j + 1]]);
+    this.buttons["run-from"].disabled = true;
+    this.el.story.textContent = "Running K-means from your centres…";
+    this.setTrigger("run_from", { run: this.run.run, centres: c });
+  }
+}
+
+// ---------------------------------------------------------------- the Streamlit entry point
+
+const VIEWS = new WeakMap(); // one view per mounted element: Streamlit calls this again on each new payload
+
+export default function (component) {
+  const { data, parentElement, setTriggerValue } = component;
+  let view = VIEWS.get(parentElement);
+  if (!view) {
+    view = new ExplorerView(parentElement);
+    VIEWS.set(parentElement, view);
+  }
+  view.show(data, setTriggerValue);
+  return () => { view.destroy(); VIEWS.delete(parentElement); };
+}
