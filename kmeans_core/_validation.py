@@ -52,6 +52,9 @@ def check_data(X, *, name="X", min_samples=1):
     X itself is never modified: a copy is made whenever the dtype or layout changes,
     and callers that need to transform the data work on their own copy.
     """
+    if hasattr(X, "toarray") and hasattr(X, "nnz"):  # scipy.sparse, recognised without importing scipy
+        raise ValueError(f"{name} is a sparse matrix: sparse input is not supported, "
+                         f"pass a dense array ({name}.toarray())")
     try:
         arr = np.asarray(X)
     except Exception as exc:  # ragged nested lists, objects that refuse conversion
@@ -64,14 +67,17 @@ def check_data(X, *, name="X", min_samples=1):
         except (TypeError, ValueError):
             raise ValueError(f"{name} must be numeric; it contains non-numeric values") from None
     if arr.ndim != 2:
+        hint = (f". Reshape your data: {name}.reshape(-1, 1) if it is one feature, "
+                f"{name}.reshape(1, -1) if it is one sample") if arr.ndim == 1 else ""
         raise ValueError(
-            f"{name} must be 2-D (n_samples, n_features); got {arr.ndim}-D with shape {arr.shape}"
+            f"{name} must be 2-D (n_samples, n_features); got {arr.ndim}-D with shape {arr.shape}{hint}"
         )
     n, d = arr.shape
-    if n < min_samples:
-        raise ValueError(f"{name} has {n} samples; at least {min_samples} needed")
+    if n < min_samples:  # scikit-learn's wording
+        raise ValueError(f"{name} has {n} sample(s) (shape={arr.shape}) while a minimum of "
+                         f"{min_samples} is required.")
     if d == 0:
-        raise ValueError(f"{name} has 0 features")
+        raise ValueError(f"{name} has 0 feature(s) (shape={arr.shape}) while a minimum of 1 is required.")
     if arr.dtype != np.float32:
         arr = arr.astype(np.float64, copy=False)
     # min and max propagate NaN and show infinities, without allocating an (n, d) mask.

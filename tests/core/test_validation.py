@@ -10,8 +10,9 @@ X = np.random.default_rng(0).normal(size=(20, 2))
 BAD_X = [
     (np.arange(5.0), "2-D"),
     (np.zeros((2, 2, 2)), "2-D"),
-    (np.empty((0, 2)), "0 samples"),
-    (np.empty((5, 0)), "0 features"),
+    (np.arange(5.0).tolist(), r"2-D .* Reshape your data: X.reshape\(-1, 1\)"),
+    (np.empty((0, 2)), r"0 sample\(s\) \(shape=\(0, 2\)\) while a minimum of 1 is required"),
+    (np.empty((5, 0)), r"0 feature\(s\) \(shape=\(5, 0\)\) while a minimum of 1 is required"),
     (np.array([[1.0, np.nan], [2.0, 3.0]]), "NaN"),
     (np.array([[1.0, np.inf], [2.0, 3.0]]), "infinite"),
     (np.array([[1.0, -np.inf], [2.0, 3.0]]), "infinite"),
@@ -141,3 +142,11 @@ def test_bad_inputs_to_the_step_functions():
         lloyd(X, X[:2], max_iter=0)
     with pytest.raises(ValueError, match="larger than the number"):
         lloyd(X[:2], X[:3])
+
+
+def test_sparse_input_is_refused_with_a_clear_message():
+    sparse = pytest.importorskip("scipy.sparse")  # installed with scikit-learn (a test dependency)
+    with pytest.raises(ValueError, match=r"sparse input is not supported.*X.toarray\(\)"):
+        KMeans(2).fit(sparse.csr_matrix(X))
+    with pytest.raises(ValueError, match="sparse input is not supported"):
+        kmeans_plusplus(sparse.csr_array(X), 2)
