@@ -14,6 +14,7 @@ from .exceptions import ConvergenceWarning, NotFittedError
 from .kmeans import KMeans, Step, k_means, lloyd
 from .knee import KneeResult, find_knee, kneedle
 from .lloyd import assign, inertia, update
+from .mixture import GaussianMixture, MixtureStep, full_covariances
 from .profiles import ClusterProfiles, cluster_profiles, describe_clusters
 from .quantize import (
     ColorCounts,
@@ -39,8 +40,10 @@ __all__ = [
     "ColorCounts",
     "ConvergenceWarning",
     "GapResult",
+    "GaussianMixture",
     "KMeans",
     "KneeResult",
+    "MixtureStep",
     "NotFittedError",
     "PaletteFit",
     "Quantization",
@@ -60,6 +63,7 @@ __all__ = [
     "describe_clusters",
     "find_knee",
     "fit_palette",
+    "full_covariances",
     "gap_statistic",
     "inertia",
     "k_means",

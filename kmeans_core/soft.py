@@ -34,6 +34,7 @@ from ._validation import (
     check_random_state,
     check_tol,
 )
+from .base import BaseEstimator, ClusterMixin, check_is_fitted
 from .lloyd import _frame, _squared_distances
 from .seeding import kmeans_plusplus, random_init
 
@@ -145,7 +146,7 @@ def _check_init(init, k, n_features, dtype=np.float64):
     return check_centers(init, k, n_features, dtype)
 
 
-class SoftKMeans:
+class SoftKMeans(ClusterMixin, BaseEstimator):
     """Soft K-means (EM for an equal-weight spherical Gaussian mixture with fixed width).
 
     Parameters
@@ -243,16 +244,10 @@ class SoftKMeans:
         self.n_features_in_ = d
         return self
 
-    def fit_predict(self, X, y=None):
-        """fit, then return labels_."""
-        return self.fit(X).labels_
-
     def _check_fitted_input(self, X):
-        if not hasattr(self, "cluster_centers_"):
-            raise ValueError("This SoftKMeans instance is not fitted yet; call fit first")
+        check_is_fitted(self, "cluster_centers_")
         X = check_data(X)
-        if X.shape[1] != self.n_features_in_:
-            raise ValueError(f"X has {X.shape[1]} features; the model was fitted with {self.n_features_in_}")
+        self._check_n_features(X, reset=False)
         return X.astype(np.float64, copy=False)
 
     def predict_proba(self, X):
