@@ -145,7 +145,8 @@ def test_bad_inputs_to_the_step_functions():
 
 
 def test_sparse_input_is_refused_with_a_clear_message():
-    sparse = pytest.importorskip("scipy.sparse")  # installed with scikit-learn (a test dependency)
+    import scipy.sparse as sparse  # installed with scikit-learn (a test dependency)
+
     with pytest.raises(ValueError, match=r"sparse input is not supported.*X.toarray\(\)"):
         KMeans(2).fit(sparse.csr_matrix(X))
     with pytest.raises(ValueError, match="sparse input is not supported"):
