@@ -43,7 +43,16 @@ from ._validation import _is_int, check_data, check_positive_int
 from .agreement import pairwise_adjusted_rand
 from .kmeans import KMeans
 
-__all__ = ["GapResult", "StabilityResult", "gap_statistic", "stability", "stability_for_k", "summarize_stability"]
+__all__ = [
+    "GapResult",
+    "StabilityResult",
+    "gap_from_log_w",
+    "gap_log_w",
+    "gap_statistic",
+    "stability",
+    "stability_for_k",
+    "summarize_stability",
+]
 
 SWEEP_TOL = 1e-4  # scikit-learn's default tolerance: these are many fits, not the Explorer's run
 BAND = (10, 90)  # the stability band: percentiles of the pairwise ARIs
@@ -288,29 +297,74 @@ def gap_statistic(X, k_max=10, n_refs=10, *, reference="uniform", init="k-means+
 
 
 def _gap(X, k_max, B, reference, init, n_init, seed, progress):
-    n, d = X.shape
-    ks = tuple(range(1, k_max + 2))
-    lo, hi, axes, centre = _reference_box(X, reference)
-    total, done = len(ks) * (B + 1), 0
-    log_w = np.empty(len(ks))
-    ref = np.empty((B, len(ks)))
+    box = _reference_box(X, reference)
+    total = (k_max + 1) * (B + 1)
+    rows = []
     for b in range(-1, B):  # b = -1: the data itself; then the B references
-        if b < 0:
-            data, label = X, "the data"
-        else:
-            rng = np.random.default_rng([seed, b])
-            data = centre + rng.uniform(lo, hi, size=(n, len(lo))) @ axes.T
-            label = f"reference {b + 1} of {B}"
-        for i, k in enumerate(ks):
-            value = _log_w(data, k, init, np.random.default_rng([seed, b + 1, k]), n_init)
-            if b < 0:
-                log_w[i] = value
-            else:
-                ref[b, i] = value
-            done += 1
-            _tick(progress, done / total, f"Gap statistic: k = {k}, {label}")
-    ref_log_w = ref.mean(axis=0)
-    gap = ref_log_w - log_w
+        done = (b + 1) * (k_max + 1)
+
+        def tick(i, k, label, done=done):
+            _tick(progress, (done + i + 1) / total, f"Gap statistic: k = {k}, {label}")
+
+        rows.append(_log_w_curve(X, k_max, None if b < 0 else b, box, init, n_init, seed, tick))
+    return gap_from_log_w(rows[0], np.array(rows[1:]), reference)
+
+
+def _log_w_curve(X, k_max, b, box, init, n_init, seed, tick=None):
+    """log W_k for k = 1 .. k_max + 1 on the data (b None) or on reference b."""
+    if b is None:
+        data, label = X, "the data"
+    else:
+        lo, hi, axes, centre = box
+        rng = np.random.default_rng([seed, b])
+        data = centre + rng.uniform(lo, hi, size=(X.shape[0], len(lo))) @ axes.T
+        label = f"reference {b + 1}"
+    out = np.empty(k_max + 1)
+    for i, k in enumerate(range(1, k_max + 2)):
+        out[i] = _log_w(data, k, init, np.random.default_rng([seed, 0 if b is None else b + 1, k]), n_init)
+        if tick is not None:
+            tick(i, k, label)
+    return out
+
+
+def gap_log_w(X, k_max, b=None, *, reference="uniform", init="k-means++", n_init=1, random_state=0):
+    """One row of the gap statistic's work: log W_k, k = 1 .. k_max + 1, on one data set.
+
+    ``b=None`` clusters X itself; ``b = 0, 1, ...`` clusters reference data set b
+    (the same one :func:`gap_statistic` draws with these arguments). Lets a caller
+    compute, cache and report progress one data set at a time, then combine the
+    rows with :func:`gap_from_log_w`. Arguments as in :func:`gap_statistic`.
+
+    Returns
+    -------
+    ndarray of shape (k_max + 1,)
+    """
+    X = check_data(X, min_samples=2).astype(np.float64, copy=False)
+    k_max = check_positive_int(k_max, "k_max")
+    if k_max + 1 > X.shape[0]:
+        raise ValueError(f"k_max + 1 = {k_max + 1} is larger than the number of rows ({X.shape[0]}); "
+                         "the rule compares each k with k + 1")
+    if b is not None and (not _is_int(b) or b < 0):
+        raise ValueError(f"b must be None (the data) or a non-negative int (a reference); got {b!r}")
+    if reference not in ("uniform", "pca"):
+        raise ValueError(f"reference must be 'uniform' or 'pca'; got {reference!r}")
+    box = _reference_box(X, reference) if b is not None else None
+    return _log_w_curve(X, k_max, b, box, _check_init(init), check_positive_int(n_init, "n_init"),
+                        _check_seed(random_state))
+
+
+def gap_from_log_w(log_w, ref_log_w, reference):
+    """The GapResult from log W_k of the data, (k_max + 1,), and of B references, (B, k_max + 1)."""
+    log_w = np.asarray(log_w, dtype=np.float64)
+    ref = np.atleast_2d(np.asarray(ref_log_w, dtype=np.float64))
+    if ref.shape[1] != len(log_w) or len(log_w) < 2:
+        raise ValueError(f"ref_log_w must be (B, {len(log_w)}) for log_w of length {len(log_w)} (at least 2)")
+    B = ref.shape[0]
+    if B < 2:
+        raise ValueError(f"the gap statistic needs at least 2 references; got {B}")
+    ks = tuple(range(1, len(log_w) + 1))
+    ref_mean = ref.mean(axis=0)
+    gap = ref_mean - log_w
     s = ref.std(axis=0) * np.sqrt(1 + 1 / B)  # sd_k with 1/B, as in the paper
     best = next((k for i, k in enumerate(ks[:-1]) if gap[i] >= gap[i + 1] - s[i + 1]), None)
-    return GapResult(ks, log_w, ref_log_w, gap, s, best, reference, B)
+    return GapResult(ks, log_w, ref_mean, gap, s, best, reference, B)

@@ -3,10 +3,7 @@
 import streamlit as st
 
 from kmeans_app import choosing_k as ck
-from kmeans_app import runs, state
-from kmeans_app.figures.common import clustering_figure
-from kmeans_app.figures.elbow import elbow_figure
-from kmeans_app.figures.style import plain
+from kmeans_app import stability_view, state
 
 PANELS = {  # label -> (Scores field, better)
     "Mean silhouette": ("silhouette", "max"),
@@ -49,18 +46,58 @@ if not ks:
 seeds = ck.seed_list(cfg.seed, n_seeds)
 init = ck.sweep_init(cfg.init)
 
-message, bar, chart = st.empty(), st.progress(0.0, text="Fitting…"), st.empty()
-sweep = ck.elbow_sweep(ds.X, ds.key, ks, init, seeds, progress=lambda f, t: bar.progress(f, text=t))
+
+@st.fragment
+def clustering_for_k(ds, ks, sweep, init, n_seeds):
+    """The 'show the clustering for k' section. A fragment: moving its slider reruns only this
+    function, so the sweep above is neither recomputed nor sent to the browser again."""
+    st.subheader("The clustering for one k")
+    k = st.select_slider("Show the clustering for k", options=list(ks), key=SHOW_KEY)
+    seed = sweep.best_seed(k)
+    big = ck.fit_rows(len(ds.X)) is not None
+    with st.spinner(f"Running k = {k} from seed {seed}"
+                    + (" on all rows…" if big else " to convergence, as the Explorer does…")):
+        model, fig = ck.clustering_chart(ds.X, ds.key, tuple(ds.feature_names), k, init, seed, n_seeds)
+    left, right = st.columns([3, 1])
+    left.plotly_chart(fig, width="stretch", key="elbow_clustering")
+    right.metric("Inertia", f"{model.inertia_:,.2f}")
+    right.metric("Iterations", model.n_iter_)
+    if ds.X.shape[1] > 2:
+        right.caption(f"{ds.X.shape[1]} features, drawn on their first two principal components.")
+    if big:
+        right.caption("Iterated on all rows from the sweep run's centres (tol 1e-4). The Explorer runs "
+                      "k-means++ on all rows from the same seed, so its result can differ slightly.")
+    if right.button(f"Open k = {k} in the Explorer", on_click=_open_in_explorer, args=(k, seed, init),
+                    help=f"Sets the sidebar's k to {k} and seed to {seed}, then opens the Explorer.",
+                    type="primary"):
+        # query_params={}: Streamlit 1.67 refuses to clear the widget-bound URL parameters otherwise;
+        # the bound sidebar widgets write them back on the next run.
+        st.switch_page("pages/explorer.py", query_params={})
+
+
+# Placeholders: the progress bar only appears while something is computed (a cached rerun
+# draws nothing there), the inertia chart is drawn early while the scores are computed.
+message, bar, chart = st.empty(), st.empty(), st.empty()
+
+
+def progress(fraction, text):
+    bar.progress(fraction, text=text)
+
+
+sweep = ck.elbow_sweep(ds.X, ds.key, ks, init, seeds, progress=progress)
 knee = ck.knee_of(sweep)
-scores = []
-if shown:  # the inertia curve is already worth seeing while the scores are computed
-    chart.plotly_chart(elbow_figure(ks, sweep.inertia, sweep.mean_seconds, knee=knee), width="stretch")
-    scores = ck.score_sweep(ds.X, ds.key, ks, init, sweep.best_seed,
-                            progress=lambda f, t: bar.progress(f, text=t),
-                            silhouette="Mean silhouette" in shown)
+want_sil = "Mean silhouette" in shown
+want_others = any(label != "Mean silhouette" for label in shown)
+scores = ()
+if shown:
+    best_seeds = tuple(sweep.best_seed(k) for k in ks)
+    if not ck.scores_ready(ds.key, ks, init, best_seeds, want_sil, want_others):
+        chart.plotly_chart(ck.elbow_chart(ks, sweep.inertia, sweep.mean_seconds, knee), width="stretch")
+    scores = ck.score_sweep(ds.X, ds.key, ks, init, sweep.best_seed, progress=progress,
+                            silhouette=want_sil, others=want_others)
 bar.empty()
 
-best_sil = ck.best_silhouette_k(scores) if "Mean silhouette" in shown else None
+best_sil = ck.best_silhouette_k(scores) if want_sil else None
 if best_sil is None and knee is not None:
     message.success(f"The elbow (Kneedle's knee of the mean curve) is at k = {knee}.")
 elif knee is not None and knee == best_sil:
@@ -70,36 +107,16 @@ else:
 
 if SHOW_KEY not in st.session_state or st.session_state[SHOW_KEY] not in ks:
     st.session_state[SHOW_KEY] = knee if knee is not None else min(max(cfg.k, ks[0]), ks[-1])
-panels = [(label, [getattr(s, PANELS[label][0]) for s in scores], PANELS[label][1]) for label in shown]
-note = ck.sample_note(n, sweep=True) if "Mean silhouette" in shown else None
-fig = elbow_figure(ks, sweep.inertia, sweep.mean_seconds, knee=knee, selected=st.session_state[SHOW_KEY],
-                   panels=panels, note=note)
-chart.plotly_chart(fig, width="stretch", key=CHART_KEY, on_select=_clicked_k, selection_mode="points")
+panels = tuple((label, tuple(getattr(s, PANELS[label][0]) for s in scores), PANELS[label][1]) for label in shown)
+note = ck.sample_note(n, sweep=True) if want_sil else None
+chart.plotly_chart(ck.elbow_chart(ks, sweep.inertia, sweep.mean_seconds, knee, panels, note), width="stretch",
+                   key=CHART_KEY, on_select=_clicked_k, selection_mode="points")
 st.caption(f"All {n:,} rows are clustered for every k ({len(seeds)} runs per k, init {init}, "
            f"seeds {seeds[0]}–{seeds[-1]}). Fit time is per run, measured when it was first computed; "
            "results are cached. Click a point to see that clustering."
            + (" A knee needs at least three values of k: widen the range." if len(ks) < 3 else ""))
+if ck.sweep_note(n):
+    st.caption(ck.sweep_note(n))
 
-st.subheader("The clustering for one k")
-k = st.select_slider("Show the clustering for k", options=list(ks), key=SHOW_KEY)
-seed = sweep.best_seed(k)
-with st.spinner(f"Running k = {k} from seed {seed} to convergence, as the Explorer does…"):
-    model = ck.explorer_run(ds.X, ds.key, k, init, seed)
-proj = runs.projection(ds.X, ds.key, ds.feature_names)
-P, C = proj.apply(ds.X), proj.apply(model.cluster_centers_)
-left, right = st.columns([3, 1])
-left.plotly_chart(
-    clustering_figure(P, model.labels_, C, draw_cells=ds.X.shape[1] <= 2,
-                      axis_titles=tuple(plain(t) for t in proj.axis_titles),
-                      title=f"k = {k}: best of the {len(seeds)} seeds (seed {seed})"),
-    width="stretch", key="elbow_clustering")
-right.metric("Inertia", f"{model.inertia_:,.2f}")
-right.metric("Iterations", model.n_iter_)
-if ds.X.shape[1] > 2:
-    right.caption(f"{ds.X.shape[1]} features, drawn on their first two principal components.")
-if right.button(f"Open k = {k} in the Explorer", on_click=_open_in_explorer, args=(k, seed, init),
-                help=f"Sets the sidebar's k to {k} and seed to {seed}, then opens the Explorer.",
-                type="primary"):
-    # query_params={}: Streamlit 1.67 refuses to clear the widget-bound URL parameters otherwise;
-    # the bound sidebar widgets write them back on the next run.
-    st.switch_page("pages/explorer.py", query_params={})
+clustering_for_k(ds, ks, sweep, init, len(seeds))
+stability_view.section(ds, cfg, ks)

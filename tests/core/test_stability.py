@@ -7,7 +7,7 @@ from sklearn.cluster import KMeans as SkKMeans
 from sklearn.datasets import make_blobs
 from sklearn.metrics import adjusted_rand_score as sk_ari
 
-from kmeans_core.stability import gap_statistic, stability, stability_for_k
+from kmeans_core.stability import gap_from_log_w, gap_log_w, gap_statistic, stability, stability_for_k
 
 
 def _separated_blobs(k, n=600, seed=0, std=0.3):
@@ -152,6 +152,29 @@ def test_gap_seeded_and_progress():
     b = gap_statistic(X, k_max=3, n_refs=3, random_state=7)
     np.testing.assert_array_equal(a.gap, b.gap)
     assert len(calls) == 4 * (3 + 1) and calls == sorted(calls) and calls[-1] == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("reference", ["uniform", "pca"])
+def test_gap_in_pieces_equals_the_whole(reference):
+    # The app computes (and caches) one data set at a time: the same numbers, bit for bit.
+    X, _ = _separated_blobs(3, n=200, seed=2)
+    whole = gap_statistic(X, k_max=4, n_refs=3, reference=reference, random_state=5)
+    data = gap_log_w(X, 4, None, reference=reference, random_state=5)
+    refs = [gap_log_w(X, 4, b, reference=reference, random_state=5) for b in range(3)]
+    pieces = gap_from_log_w(data, refs, reference)
+    np.testing.assert_array_equal(pieces.gap, whole.gap)
+    np.testing.assert_array_equal(pieces.s, whole.s)
+    assert pieces.best_k == whole.best_k and pieces.ks == whole.ks
+
+
+def test_gap_pieces_bad_input():
+    X = np.arange(20.0).reshape(10, 2)
+    with pytest.raises(ValueError, match="b must be None"):
+        gap_log_w(X, 3, -1)
+    with pytest.raises(ValueError, match="at least 2 references"):
+        gap_from_log_w([1.0, 2.0], [[1.0, 2.0]], "uniform")
+    with pytest.raises(ValueError, match=r"must be \(B, 2\)"):
+        gap_from_log_w([1.0, 2.0], [[1.0, 2.0, 3.0]] * 2, "uniform")
 
 
 @pytest.mark.parametrize(
