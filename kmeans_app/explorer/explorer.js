@@ -7,6 +7,8 @@
 export const PLOTLY_URL = "/app/static/plotly.min.js";
 const STORE = "kmeans-explorer:"; // sessionStorage: the cursor of each run id (page switch, reload)
 const SYMBOL_CODES = [0, 1, 2, 5, 4, 3, 6, 17, 13, 14, 7, 8, 25, 26, 19, 24, 30, 28, 18, 35];
+// The same 20 symbols as figures/style.SYMBOLS, as text for the legend.
+const SYMBOL_GLYPHS = ["●", "■", "◆", "▲", "✕", "✚", "▼", "★", "⬟", "⬢", "◀", "▶", "⧗", "⋈", "⏶", "⬥", "⊠", "⊗", "✶", "✳"];
 const MAX_TRAIL = 30; // past positions drawn per centre
 const GRAB_PX = 22; // a press this close to a centre drags it
 
@@ -170,7 +172,7 @@ export function loadPlotly() {
 // ---------------------------------------------------------------- one run, decoded
 
 /** The payload with its arrays decoded: points, centres per step, the labels of every step. */
-function decodeRun(p) {
+export function decodeRun(p) {
   const xy = decode(p.xy);
   const run = { ...p, xy, phases: [], labelsOf: [], centresOf: [] };
   if (p.mode !== "run") return run;
@@ -205,19 +207,24 @@ function colourScale(colors, grey) {
   return scale;
 }
 
-/** The traces of one picture: cells, points, point-to-centre lines, trails, centres, legend keys, inertia. */
+/** The cells of the centres as Plotly layout shapes (cheaper to redraw than k filled traces). */
+export function cellShapes(run, centres) {
+  if (!run.cells) return [];
+  const shapes = [];
+  voronoiCells(centres, run.box).forEach((poly, j) => {
+    if (!poly.length) return;
+    const path = poly.map(([x, y], t) => `${t ? "L" : "M"}${x},${y}`).join("") + "Z";
+    shapes.push({ type: "path", path, xref: "x", yref: "y", layer: "below", fillcolor: run.colors[j] + "22",
+      line: { width: 1.5, color: run.colors[j] } });
+  });
+  return shapes;
+}
+
+/** The traces of one picture: points, point-to-centre lines, trails, centres, the inertia panel. */
 export function drawStep(run, view) {
-  const { k, m, colors, box } = run;
+  const { k, m, colors } = run;
   const { centres, labels, cursor, lines } = view;
   const traces = [];
-  if (run.cells) {
-    voronoiCells(centres, box).forEach((poly, j) => {
-      const xs = poly.map((q) => q[0]), ys = poly.map((q) => q[1]);
-      if (poly.length) { xs.push(xs[0]); ys.push(ys[0]); }
-      traces.push({ type: "scatter", mode: "lines", x: xs, y: ys, fill: "toself", fillcolor: colors[j] + "22",
-        line: { width: 1.5, color: colors[j] }, hoverinfo: "skip", showlegend: false, name: `cell ${j + 1}` });
-    });
-  }
   const codes = labels || run.unassigned;
   traces.push({
     type: "scattergl", mode: "markers", x: run.px, y: run.py, name: "points",
@@ -237,15 +244,11 @@ export function drawStep(run, view) {
   }
   traces.push(trailTrace(run, cursor, view.dragged ? centres : null));
   traces.push({
-    type: "scatter", mode: "markers", name: "centres", hoverinfo: "text",
+    type: "scattergl", mode: "markers", name: "centres", hoverinfo: "text", showlegend: false,
     x: Array.from({ length: k }, (_, j) => centres[2 * j]), y: Array.from({ length: k }, (_, j) => centres[2 * j + 1]),
     hovertext: Array.from({ length: k }, (_, j) => `centre ${j + 1}: (${fmt(centres[2 * j])}, ${fmt(centres[2 * j + 1])})`),
     marker: { color: colors, symbol: run.symbols, size: 22, line: { width: 3, color: "black" } },
   });
-  for (let j = 0; j < k; j++) {
-    traces.push({ type: "scatter", mode: "markers", x: [null], y: [null], name: `cluster ${j + 1}`,
-      marker: { color: colors[j], symbol: run.symbols[j], size: 12 } });
-  }
   traces.push(...inertiaTraces(run, cursor, view.liveInertia));
   return traces;
 }
@@ -267,7 +270,8 @@ function trailTrace(run, cursor, live) {
     for (const pos of kept) { x.push(pos[2 * j]); y.push(pos[2 * j + 1]); c.push(j); }
     x.push(null); y.push(null); c.push(j);
   }
-  return { type: "scatter", mode: t > 1 ? "lines+markers" : "markers", x, y, hoverinfo: "skip", name: "centre paths",
+  // WebGL like the points, so it is drawn above them (the WebGL layer covers SVG traces)
+  return { type: "scattergl", mode: t > 1 ? "lines+markers" : "markers", x, y, hoverinfo: "skip", name: "centre paths", showlegend: false,
     line: { color: "#444444", width: 1.5, dash: "dot" }, connectgaps: false,
     marker: { color: c, colorscale: run.scale, cmin: -0.5, cmax: k + 0.5, size: 8, opacity: 0.8 } };
 }
@@ -283,33 +287,32 @@ function inertiaTraces(run, cursor, live) {
   const now = run.steps[cursor].j;
   const out = [
     { ...on, type: "scatter", mode: "lines", x: xs, y: ys, line: { color: "#cccccc", width: 2 }, hoverinfo: "skip", showlegend: false, name: "inertia" },
-    { ...on, type: "scatter", mode: "markers", x: ax, y: ay, name: "inertia after assignment", marker: { color: "#0072B2", symbol: "circle", size: 8 },
+    { ...on, type: "scatter", mode: "markers", x: ax, y: ay, name: "inertia after assignment", showlegend: false, marker: { color: "#0072B2", symbol: "circle", size: 8 },
       hovertemplate: "step %{x}: %{y:.4g}<extra>assign</extra>" },
-    { ...on, type: "scatter", mode: "markers", x: ux, y: uy, name: "inertia after update", marker: { color: "#D55E00", symbol: "square", size: 8 },
+    { ...on, type: "scatter", mode: "markers", x: ux, y: uy, name: "inertia after update", showlegend: false, marker: { color: "#D55E00", symbol: "square", size: 8 },
       hovertemplate: "step %{x}: %{y:.4g}<extra>update</extra>" },
     { ...on, type: "scatter", mode: "markers", x: now === null ? [] : [cursor], y: now === null ? [] : [now], showlegend: false, hoverinfo: "skip",
       name: "shown step", marker: { symbol: "circle-open", size: 20, color: "black", line: { width: 3 } } },
   ];
   if (live !== null && live !== undefined) {
-    out.push({ ...on, type: "scatter", mode: "markers", x: [cursor], y: [live], name: "dragged centres", hoverinfo: "y",
+    out.push({ ...on, type: "scatter", mode: "markers", x: [cursor], y: [live], name: "dragged centres", hoverinfo: "y", showlegend: false,
       marker: { symbol: "star", size: 16, color: "#CC79A7", line: { width: 1, color: "black" } } });
   }
   return out;
 }
 
-function plotLayout(run) {
+function plotLayout(run, shapes) {
   const [x0, x1, y0, y1] = run.box, w = 0.64, ticks = { size: 14 };
   return {
     font: { size: 16 }, margin: { l: 60, r: 10, t: 10, b: 50 }, hovermode: "closest", dragmode: false,
-    uirevision: run.run, showlegend: true,
+    uirevision: run.run, showlegend: false, shapes,
     xaxis: { domain: [0, w], range: [x0, x1], autorange: false, constrain: "domain", zeroline: false,
       title: { text: plain(run.axes[0]) }, tickfont: ticks },
     yaxis: { range: [y0, y1], autorange: false, scaleanchor: "x", scaleratio: 1, constrain: "domain", zeroline: false,
       title: { text: plain(run.axes[1]) }, tickfont: ticks },
     xaxis2: { domain: [w + 0.1, 1], anchor: "y2", title: { text: "half-step" }, tickfont: ticks,
       range: [0.5, Math.max(run.steps ? run.steps.length - 1 : 1, 1) + 0.5], autorange: false },
-    yaxis2: { anchor: "x2", domain: [0.58, 1], title: { text: "inertia" }, tickfont: ticks },
-    legend: { x: w + 0.06, y: 0.46, xanchor: "left", yanchor: "top", font: { size: 14 }, itemclick: false, itemdoubleclick: false },
+    yaxis2: { anchor: "x2", domain: [0.5, 1], title: { text: "inertia" }, tickfont: ticks },
   };
 }
 
@@ -318,7 +321,7 @@ function pickTraces(run) {
   return [
     { type: "scattergl", mode: "markers", x: run.px, y: run.py, name: "points", showlegend: false,
       hoverinfo: "x+y", marker: { color: run.grey, size: run.m <= 2000 ? 8 : 5, line: { width: 0.5, color: "white" } } },
-    { type: "scatter", mode: "markers+text", name: "picked centres", hoverinfo: "skip", showlegend: false,
+    { type: "scattergl", mode: "markers+text", name: "picked centres", hoverinfo: "skip", showlegend: false,
       x: picked.map((i) => run.xy[2 * i]), y: picked.map((i) => run.xy[2 * i + 1]),
       text: picked.map((_, j) => String(j + 1)), textposition: "top center", textfont: { size: 18 },
       marker: { color: picked.map((_, j) => run.colors[j]), symbol: picked.map((_, j) => run.symbols[j]), size: 22,
@@ -342,7 +345,7 @@ class ExplorerView {
     const q = (role) => this.root.querySelector(`[data-role="${role}"]`);
     this.el = { plot: q("plot"), slider: q("slider"), where: q("where"), label: q("label"), story: q("story"),
       speed: q("speed"), lines: q("lines"), hint: q("hint"), math: q("math"), mathTitle: q("math-title"),
-      source: q("source") };
+      source: q("source"), legend: q("legend") };
     this.buttons = Object.fromEntries([...this.root.querySelectorAll("[data-action]")].map((b) => [b.dataset.action, b]));
     this.run = null; this.cursor = 0; this.timer = null; this.drag = null; this.dragged = null;
     this.frame = 0; this.sourceFor = null;
@@ -397,11 +400,25 @@ class ExplorerView {
     if (run.mode === "pick") return this.showPick();
     const last = run.steps.length - 1;
     this.el.slider.max = String(last);
+    this.drawLegend();
     const saved = Number(sessionStorage.getItem(STORE + run.run));
     this.cursor = Number.isInteger(saved) && saved >= 0 && saved <= last ? saved : 0;
     this.draw();
     if (run.autoplay && sessionStorage.getItem(STORE + run.run) === null) this.play();
     this.root.dataset.ready = "1";
+  }
+
+  drawLegend() {
+    const run = this.run;
+    this.el.legend.replaceChildren(...run.colors.map((c, j) => {
+      const li = document.createElement("li");
+      const key = document.createElement("span");
+      key.className = "kx-key";
+      key.style.color = c;
+      key.textContent = SYMBOL_GLYPHS[j % SYMBOL_GLYPHS.length];
+      li.append(key, `cluster ${j + 1}`);
+      return li;
+    }));
   }
 
   showPick() {
@@ -474,7 +491,7 @@ class ExplorerView {
     let labels = run.labelsOf[i], live = null;
     if (dragged) { labels = nearestCentre(run.xy, dragged); live = inertia(run.xy, dragged, labels); }
     const traces = drawStep(run, { centres, labels, cursor: i, lines: this.el.lines.checked, dragged: !!dragged, liveInertia: live });
-    window.Plotly.react(this.el.plot, traces, plotLayout(run), { displayModeBar: false, responsive: true });
+    window.Plotly.react(this.el.plot, traces, plotLayout(run, cellShapes(run, centres)), { displayModeBar: false, responsive: true });
     if (this.stamp !== undefined) { // for the browser benchmark: input -> first frame after the update
       const t0 = this.stamp;
       this.stamp = undefined;
