@@ -42,10 +42,17 @@ def fit_projection(X, feature_names=("x1", "x2"), max_rows=50_000, seed=0):
         sample = X[np.random.default_rng(seed).choice(len(X), max_rows, replace=False)]
     mean = sample.mean(axis=0)
     _, s, vt = np.linalg.svd(sample - mean, full_matrices=False)
-    var = s**2
-    explained = var[:2] / var.sum() if var.sum() > 0 else np.zeros(2)
-    comps = vt[:2]
-    if comps.shape[0] < 2:
-        comps = np.vstack([comps, np.zeros((2 - comps.shape[0], d))])
-    titles = tuple(f"PC{i + 1} ({explained[i]:.0%} of variance)" for i in range(2))
+    var = np.zeros(2)
+    var[: min(2, len(s))] = s[:2] ** 2
+    total = float((s**2).sum())
+    comps = np.zeros((2, d))
+    comps[: min(2, len(vt))] = vt[:2]
+    # An axis without variance (rank-1 or constant data) has an arbitrary direction whose
+    # coordinates are rounding noise: draw it at exactly 0 and say so in its title
+    # (singular values below 1e-10 of the largest: rounding noise is ~1e-16 of it).
+    flat = var <= 1e-20 * var[0] if var[0] > 0 else np.ones(2, bool)
+    comps[flat] = 0.0
+    explained = np.where(flat, 0.0, var / total if total > 0 else 0.0)
+    titles = tuple(f"PC{i + 1} (no variance)" if flat[i] else f"PC{i + 1} ({explained[i]:.0%} of variance)"
+                   for i in range(2))
     return Projection(mean, comps, explained, titles)

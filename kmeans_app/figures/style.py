@@ -42,12 +42,27 @@ def plot_sample(n, max_points=MAX_PLOTTED_POINTS, seed=0):
     return np.sort(np.random.default_rng(seed).choice(n, max_points, replace=False))
 
 
-def padded_box(P, pad=0.08):
-    """(xmin, xmax, ymin, ymax) around 2-D points with a margin, never degenerate."""
+# Neither side of a plot box is shorter than this share of the other. Points on one line
+# (collinear or zero-variance data) would otherwise give an axis of almost no span: with
+# the charts' 1:1 aspect Plotly then squeezes that axis to a sliver of pixels and its
+# tick labels pile up on each other.
+MIN_ASPECT = 0.5
+
+
+def padded_box(P, pad=0.08, min_aspect=MIN_ASPECT):
+    """(xmin, xmax, ymin, ymax) around 2-D points with a margin, never degenerate.
+
+    Each side spans at least ``min_aspect`` times the other (centred on the data);
+    identical points get a unit square around them.
+    """
+    P = np.asarray(P, dtype=np.float64)
     lo, hi = P.min(axis=0), P.max(axis=0)
-    span = np.maximum(hi - lo, 1e-9)
-    span = np.where(span < 1e-9 * np.maximum(np.abs(lo), 1), 1.0, span)
-    lo, hi = lo - pad * span, hi + pad * span
+    span = hi - lo
+    if span.max() <= 1e-9 * max(float(np.abs(P).max()), 1.0):  # all points (numerically) identical
+        span = np.ones_like(span)
+    span = np.maximum(span, min_aspect * span.max())
+    mid = (lo + hi) / 2
+    lo, hi = mid - (0.5 + pad) * span, mid + (0.5 + pad) * span
     return float(lo[0]), float(hi[0]), float(lo[1]), float(hi[1])
 
 
