@@ -12,7 +12,7 @@ import streamlit as st
 
 from . import state
 from .data import GENERATORS, PARAM_SPECS
-from .upload import MAX_BYTES, UploadError, build_dataset, digest_of, parse_csv
+from .upload import FILE_TYPES, MAX_BYTES, UploadError, build_dataset, digest_of, parse_upload
 
 URL = "query-params"
 # Integer number_inputs: Streamlit 1.67 crashes (OverflowError) seeding them from ?n=inf or ?n=1e309.
@@ -92,10 +92,10 @@ def render(applies=True):
 
 
 @st.cache_resource(max_entries=4, ttl=3600, show_spinner=False)
-def _parse_cached(digest, _data):
-    """Parse results by content hash, shared between sessions (30 students, one file)."""
+def _parse_cached(digest, _data, sheet=None):
+    """Parse results by content hash (and sheet), shared between sessions (30 students, one file)."""
     try:
-        return parse_csv(_data), None
+        return parse_upload(_data, sheet), None
     except UploadError as e:  # cache failures too: the same junk is not parsed twice
         return None, e
 
@@ -106,8 +106,8 @@ def _build_cached(digest, columns, standardise, name, _parsed, label_column=None
     return build_dataset(_parsed, columns, standardise, name, label_column=label_column)
 
 
-def accept_file(name, data):
-    """Parse an uploaded file. On success it becomes the table the column picker works on
+def accept_file(name, data, sheet=None):
+    """Parse an uploaded file (CSV, .xlsx or Parquet; ``sheet``: the workbook sheet). On success it becomes the table the column picker works on
     (its default columns preselected); on failure the error is stored and nothing else changes.
 
     Returns True on success.
@@ -117,13 +117,15 @@ def accept_file(name, data):
         parsed, error = None, UploadError(f"The file is larger than {MAX_BYTES // 2**20} MB.")
     else:
         with st.spinner("Reading the file..."):
-            parsed, error = _parse_cached(digest_of(data), data)
+            parsed, error = _parse_cached(digest_of(data), data, sheet)
     ss[state.UPLOAD_ERROR_KEY] = error
     if error is not None:
         return False
     ss[state.UPLOAD_TABLE_KEY] = (parsed, str(name))
     ss[state.UPLOAD_COLUMNS] = list(parsed.default_columns)
     ss[state.UPLOAD_LABELS] = state.NO_LABELS
+    if ss.get(state.UPLOAD_SHEET) != parsed.sheet:  # (unchanged when the sheet picker chose it)
+        ss[state.UPLOAD_SHEET] = parsed.sheet
     ss.pop(state.UPLOAD_BUILT_KEY, None)
     return True
 
@@ -175,8 +177,9 @@ def _forget_failed_file():
 def _upload_controls():
     ss = st.session_state
     f = st.file_uploader(
-        "CSV file", type=["csv", "tsv", "txt"], key=state.UPLOADER,
-        help="Comma, semicolon or tab separated; UTF-8, UTF-16 or Latin-1. "
+        "CSV, Excel or Parquet file", type=["csv", "tsv", "txt", "xlsx", "xlsm", "parquet", "xls", "zip"], key=state.UPLOADER,
+        help="CSV: comma, semicolon or tab separated; UTF-8, UTF-16 or Latin-1. Excel: .xlsx (the first "
+             "sheet, or the one you choose). Parquet. "
              f"Up to {MAX_BYTES // 2**20} MB. The file stays in this browser session only.",
     )
     if f is None:
@@ -186,9 +189,15 @@ def _upload_controls():
         accept_file(f.name, f.getvalue())
     table = ss.get(state.UPLOAD_TABLE_KEY)
     if table is None:
-        st.caption("Upload a CSV file with a header row and some numeric columns.")
+        st.caption("Upload a CSV, Excel or Parquet file with a header row and some numeric columns.")
         return
     parsed = table[0]
+    if len(parsed.sheets) > 1:
+        if ss.get(state.UPLOAD_SHEET) not in parsed.sheets:
+            ss[state.UPLOAD_SHEET] = parsed.sheet
+        sheet = st.selectbox("Sheet", parsed.sheets, key=state.UPLOAD_SHEET, persist_state="session")
+        if sheet != parsed.sheet and f is not None and accept_file(table[1], f.getvalue(), sheet):
+            parsed = ss[state.UPLOAD_TABLE_KEY][0]
     st.multiselect("Columns to cluster on", parsed.numeric_columns, key=state.UPLOAD_COLUMNS,
                    persist_state="session", placeholder="Choose numeric columns")
     st.checkbox("Standardise (z-scores)", key=state.UPLOAD_STANDARDISE, persist_state="session",
@@ -237,9 +246,14 @@ def render_upload_panel():
     with st.expander(f"Data in use: {n:,} rows x {d:,} column{'s' if d != 1 else ''} (preview)"):
         st.text(f"File: {ds.name}")
         rows, cols = parsed.shape
-        delimiter = {",": "comma", ";": "semicolon", "\t": "tab", "|": "vertical bar"}[parsed.delimiter]
-        st.caption(f"Parsed {rows:,} rows x {cols:,} columns ({len(parsed.numeric_columns):,} numeric). "
-                   f"Encoding {parsed.encoding}, {delimiter}-separated.")
+        if parsed.file_type == "csv":
+            delimiter = {",": "comma", ";": "semicolon", "\t": "tab", "|": "vertical bar"}[parsed.delimiter]
+            how = f"Encoding {parsed.encoding}, {delimiter}-separated."
+        else:
+            how = f"Read as {FILE_TYPES.get(parsed.file_type, parsed.file_type)}."
+        st.caption(f"Parsed {rows:,} rows x {cols:,} columns ({len(parsed.numeric_columns):,} numeric). {how}")
+        if parsed.sheet is not None:
+            st.text(f"Sheet: {parsed.sheet}")
         for note in parsed.notes:
             st.caption(note)
         if info.n_dropped:

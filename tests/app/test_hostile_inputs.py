@@ -20,6 +20,7 @@ from tests.fixtures.hostile import (
     CSV_CASES,
     IMAGE_CASES,
     PAGE_STRESS_CASES,
+    WORKBOOK_CASES,
     good_csv,
     good_png,
     real_errors,
@@ -96,7 +97,7 @@ def app_with_good_upload():
     return at
 
 
-@pytest.mark.parametrize("case", CSV_CASES, ids=lambda c: c.id)
+@pytest.mark.parametrize("case", CSV_CASES + WORKBOOK_CASES, ids=lambda c: c.id)
 def test_hostile_csv(case):
     at = app_with_good_upload()
     before, before_settings = current(at), settings(at)

@@ -212,3 +212,64 @@ def test_two_sessions_same_file_share_parse_but_keep_their_choices():
     a.sidebar.multiselect(key=state.UPLOAD_COLUMNS).set_value(["id"]).run()
     assert current(a).feature_names == ("id",) and current(b).feature_names == ("height", "weight")
     assert current(a).key != current(b).key
+
+
+# ---------------------------------------------------------------- workbooks, Parquet, labels
+
+from tests.fixtures import hostile as H  # noqa: E402
+
+
+def test_xlsx_upload_sheet_picker_and_preview():
+    at = upload(start(), H.good_xlsx(), "book.xlsx")
+    ds = current(at)
+    assert ds.name == "book.xlsx" and ds.feature_names == ("height", "weight", "age")
+    assert ds.X.shape == (90, 3) and ds.recipe["file_type"] == "xlsx"
+    sheet = at.sidebar.selectbox(key=state.UPLOAD_SHEET)
+    assert sheet.options == ["measurements", "notes"] and sheet.value == "measurements"
+    captions = " ".join(c.value for c in at.main.caption)
+    assert "Read as Excel workbook." in captions and "sheet 1 is read" in captions
+    assert "Sheet: measurements" in [t.value for t in at.main.text]
+    # The second sheet has no numbers: a clear message, the first sheet's data stays.
+    sheet.set_value("notes").run()
+    assert not at.exception
+    assert ["No numeric columns" in e.value for e in at.main.error] == [True]
+    assert current(at).key == ds.key
+
+
+def test_xlsx_choosing_another_sheet_loads_it():
+    data = H.xlsx_bytes({"a": [["x", "y"]] + [[i, i % 5] for i in range(30)],
+                         "b": [["p", "q", "r"]] + [[i, 2 * i, i % 3] for i in range(25)]})
+    at = upload(start(), data, "two.xlsx")
+    assert current(at).feature_names == ("x", "y")
+    at.sidebar.selectbox(key=state.UPLOAD_SHEET).set_value("b").run()
+    assert not at.exception and not at.error
+    ds = current(at)
+    assert ds.feature_names == ("p", "q", "r") and ds.X.shape == (25, 3) and ds.recipe["sheet"] == "b"
+    assert at.sidebar.multiselect(key=state.UPLOAD_COLUMNS).value == ["p", "q", "r"]
+
+
+def test_parquet_upload():
+    at = upload(start(), H.good_parquet(), "t.parquet")
+    ds = current(at)
+    assert ds.X.shape == (90, 3) and ds.recipe["file_type"] == "parquet"
+    assert "Read as Parquet." in " ".join(c.value for c in at.main.caption)
+    assert not any(w.key == state.UPLOAD_SHEET for w in at.sidebar.selectbox)
+
+
+def test_labels_to_compare_is_offered_and_never_clustered_on():
+    rows = [["a", "b", "code", "kind"]] + [[i * 0.3, (i * 7) % 10 + 0.5, i % 3, "xyz"[i % 3]] for i in range(30)]
+    at = upload(start(), H.xlsx_bytes({"s": rows}), "lab.xlsx")
+    assert current(at).feature_names == ("a", "b", "code") and current(at).labels is None
+    box = at.sidebar.selectbox(key=state.UPLOAD_LABELS)
+    assert box.options == [state.NO_LABELS, "code", "kind"] and box.value == state.NO_LABELS
+    box.set_value("code").run()
+    ds = current(at)
+    assert ds.feature_names == ("a", "b") and ds.label_name == "code"
+    assert ds.labels.tolist() == [str(i % 3) for i in range(30)]
+    at.sidebar.selectbox(key=state.UPLOAD_LABELS).set_value("kind").run()
+    ds = current(at)
+    assert ds.feature_names == ("a", "b", "code") and ds.labels.tolist() == ["xyz"[i % 3] for i in range(30)]
+    at.switch_page("pages/elbow.py").run()
+    assert at.sidebar.selectbox(key=state.UPLOAD_LABELS).value == "kind" and current(at).label_name == "kind"
+    at.sidebar.selectbox(key=state.UPLOAD_LABELS).set_value(state.NO_LABELS).run()
+    assert current(at).labels is None

@@ -235,3 +235,201 @@ def test_written_numbers_read_back(rows, sep):
     p = parse_csv(text.encode())
     ds, _ = build_dataset(p, ["a", "b"], False, "f.csv")
     np.testing.assert_array_equal(ds.X, np.array(rows, dtype=np.float64))
+
+
+# ---------------------------------------------------------------- labels and recipe
+
+
+def test_label_columns_text_and_small_integers_never_clustered_on():
+    rows = "\n".join(f"{i * 0.5},{(i * 7) % 11 + 0.25},{'ab'[i % 2]},{i % 3},{i}" for i in range(40))
+    p = parse_csv(("x,y,kind,grp,count\n" + rows + "\n").encode())
+    # text with few values, and whole numbers with <= 20 values; not x, y (fractions) or count (40 values)
+    assert p.label_columns == ("kind", "grp")
+    ds, _ = build_dataset(p, ["x", "y", "grp"], False, "f.csv", label_column="grp")
+    assert ds.feature_names == ("x", "y"), "the labels column is left out of the clustering"
+    assert ds.label_name == "grp" and ds.labels.tolist() == [str(i % 3) for i in range(40)]
+    ds2, _ = build_dataset(p, ["x", "y"], False, "f.csv", label_column="kind")
+    assert ds2.labels.tolist() == ["ab"[i % 2] for i in range(40)] and ds2.key != ds.key
+    ds3, _ = build_dataset(p, ["x", "y"], False, "f.csv", label_column="not offered")
+    assert ds3.labels is None and ds3.label_name is None
+    with pytest.raises(UploadError, match="never clustered on"):
+        build_dataset(p, ["grp"], False, "f.csv", label_column="grp")
+
+
+def test_labels_follow_the_rows_kept_and_mark_missing_cells():
+    p = parse_csv(b"x,y,kind\n1,2,a\n3,,b\n5,6,\n7,8,a\n")
+    ds, info = build_dataset(p, ["x", "y"], False, "f.csv", label_column="kind")
+    assert info.n_dropped == 1
+    assert ds.labels.tolist() == ["a", upload.MISSING_LABEL, "a"]
+
+
+def test_upload_recipe_repeats_the_parsing_choices():
+    p = parse_csv(b"a;b;c\n1,5;2;x\n3,25;;y\n-1,5;7;x\n")
+    ds, _ = build_dataset(p, ["a", "b"], True, "f.csv")
+    assert ds.recipe == {
+        "kind": "upload", "file_type": "csv", "encoding": "UTF-8", "delimiter": ";", "decimal": ",",
+        "thousands": None, "header": True, "sheet": None, "columns": ["a", "b"], "label_column": None,
+        "dropped_rows": [1], "standardize": True,
+    }
+
+
+def test_generated_datasets_keep_the_makers_labels_and_recipe():
+    from sklearn import datasets as skd
+
+    from kmeans_app.data import generate
+
+    ds = generate("blobs", {"n": 90, "centers": 3, "data_seed": 5})
+    X, y = skd.make_blobs(n_samples=90, centers=3, cluster_std=1.0, random_state=5)
+    np.testing.assert_array_equal(ds.X, X)
+    np.testing.assert_array_equal(ds.labels, y)
+    assert ds.recipe["maker"] == "make_blobs" and ds.recipe["params"]["random_state"] == 5
+    again = getattr(skd, ds.recipe["maker"])(**ds.recipe["params"])[0] @ np.array(
+        generate("anisotropic", {}).recipe["transform"])
+    np.testing.assert_array_equal(again, X @ np.array([[0.6, -0.6366], [-0.4089, 0.8525]]))
+    assert generate("uniform", {}).labels is None
+
+
+# ---------------------------------------------------------------- workbooks and Parquet
+
+from tests.fixtures import hostile as H  # noqa: E402
+
+
+def test_xlsx_first_sheet_numbers_text_and_labels():
+    p = upload.parse_upload(H.good_xlsx())
+    rows = H.good_rows()
+    assert p.file_type == "xlsx" and p.sheet == "measurements" and p.sheets == ("measurements", "notes")
+    assert p.numeric_columns == ("height", "weight", "age") and p.label_columns == ("group",)
+    np.testing.assert_array_equal(p.frame[["height", "weight", "age"]].to_numpy(),
+                                  np.array([r[:3] for r in rows[1:]], dtype=np.float64))
+    assert p.frame["group"].tolist() == [r[3] for r in rows[1:]]
+    ds, _ = build_dataset(p, p.default_columns, False, "book.xlsx", label_column="group")
+    assert ds.recipe["file_type"] == "xlsx" and ds.recipe["sheet"] == "measurements"
+    assert ds.labels.tolist() == [r[3] for r in rows[1:]]
+
+
+def test_xlsx_chosen_sheet_and_bad_sheet():
+    data = H.xlsx_bytes({"a": [["x"], [1], [2]], "b": [["p", "q"], [1, 2], [3, 4], [5, 6]]})
+    p = upload.parse_upload(data, sheet="b")
+    assert p.sheet == "b" and p.shape == (3, 2)
+    with pytest.raises(UploadError, match="not in this workbook"):
+        upload.parse_upload(data, sheet="zzz")
+
+
+def test_xlsx_merged_header_cells_name_every_column():
+    p = upload.parse_upload(H.merged_header_xlsx())
+    assert tuple(p.frame.columns) == ("Size width", "Size height", "Colour", "weight")
+    assert p.header_rows == 2 and p.shape == (45, 4)
+    assert p.frame["Size width"].iloc[0] == 1.0 and p.frame["Colour"].iloc[:3].tolist() == ["r", "g", "b"]
+    assert any("merged" in n for n in p.notes)
+
+
+def test_xlsx_merged_header_found_past_a_piece_boundary(monkeypatch):
+    """The sheet XML is scanned in pieces; tiny pieces must find the same merges and formulas."""
+    monkeypatch.setattr(upload, "XML_PIECE", 97)
+    p = upload.parse_upload(H.merged_header_xlsx())
+    assert tuple(p.frame.columns) == ("Size width", "Size height", "Colour", "weight")
+    q = upload.parse_upload(H.formulas_xlsx(saved=False))
+    assert any(n.startswith("40 formula cells have no saved value") for n in q.notes)
+
+
+def test_xlsx_formulas_are_read_as_saved_values_never_run():
+    p = upload.parse_upload(H.formulas_xlsx(saved=True))
+    a, b, c = (p.frame[k].to_numpy() for k in "abc")
+    np.testing.assert_array_equal(c, a * b)  # the saved values (written by the fixture)
+    assert any("40 cells hold formulas" in n for n in p.notes)
+    q = upload.parse_upload(H.formulas_xlsx(saved=False))
+    assert q.numeric_columns == ("a", "b") and q.empty_columns == ("c",), "no value: missing, not computed"
+    assert any("no saved value" in n for n in q.notes)
+
+
+def test_xlsx_formula_only_sheet_says_why_nothing_is_numeric():
+    data = H.xlsx_bytes({"s": [["a", "b"]] + [[f"=ROW()*{i}", f"=ROW()+{i}"] for i in range(5)]})
+    with pytest.raises(UploadError, match="formulas have no saved values"):
+        upload.parse_upload(data)
+
+
+WORKBOOK_ERRORS = {
+    "xlsx_truncated": "damaged",
+    "xlsx_broken_xml": "damaged",
+    "xlsx_zip_bomb_ratio": "zip bomb",
+    "xlsx_zip_bomb_declared": "would unpack to 4,096 MB",
+    "xlsx_password": "protected with a password",
+    "xls_old": r"old Excel \(\.xls\).*Save it as \.xlsx or CSV",
+    "zip_of_csv": "ZIP archive, not an Excel workbook",
+    "xlsx_text_only": "No numeric columns",
+    "xlsx_empty_sheet": "empty",
+    "parquet_corrupt": "Parquet file but is damaged",
+    "parquet_truncated": "Parquet file but is damaged",
+}
+
+
+@pytest.mark.parametrize("cid", list(WORKBOOK_ERRORS))
+def test_bad_workbooks_and_parquet_fail_clearly(cid):
+    with pytest.raises(UploadError, match=WORKBOOK_ERRORS[cid]):
+        upload.parse_upload(H.case(cid).data)
+
+
+@pytest.mark.parametrize("cid", ["xlsx_zip_bomb_ratio", "xlsx_zip_bomb_declared"])
+def test_zip_bombs_are_refused_before_anything_is_inflated(cid, monkeypatch):
+    import zipfile
+
+    import openpyxl
+
+    def boom(*a, **k):
+        raise AssertionError("inflated a member of a zip bomb")
+
+    monkeypatch.setattr(zipfile.ZipFile, "open", boom)
+    monkeypatch.setattr(openpyxl, "load_workbook", boom)
+    with pytest.raises(UploadError, match="refused"):
+        upload.parse_upload(H.case(cid).data)
+
+
+def test_xlsx_limits_on_columns_and_cells(monkeypatch):
+    data = H.xlsx_bytes({"s": [[f"c{i}" for i in range(12)]] + [list(range(12))] * 10})
+    monkeypatch.setattr(upload, "MAX_COLUMNS", 10)
+    with pytest.raises(UploadError, match="12 columns; the limit is 10"):
+        upload.parse_upload(data)
+    monkeypatch.setattr(upload, "MAX_COLUMNS", 1000)
+    monkeypatch.setattr(upload, "MAX_CELLS", 100)
+    with pytest.raises(UploadError, match="limit is 100 cells"):
+        upload.parse_upload(data)
+
+
+def test_xlsx_wrong_declared_dimension_still_reads_every_cell():
+    """Some writers declare A1 as the used range; read-only openpyxl would then cut the rows."""
+    data = H.rezip(H.good_xlsx(), lambda n, b: b.replace(b'<dimension ref="A1:D91" />', b'<dimension ref="A1" />'))
+    assert b'ref="A1" ' in __import__("zipfile").ZipFile(__import__("io").BytesIO(data)).read(
+        "xl/worksheets/sheet1.xml")
+    assert upload.parse_upload(data).shape == (90, 4)
+
+
+def test_parquet_types():
+    import pandas as pd
+
+    frame = pd.DataFrame({
+        "f": [0.5, 1.5, None, 3.5], "i": [1, 2, 3, 4], "s": ["a", "b", None, "a"],
+        "flag": [True, False, True, True], "t": pd.date_range("2024-01-01", periods=4),
+    })
+    p = upload.parse_upload(H.parquet_bytes(frame))
+    assert p.file_type == "parquet" and p.numeric_columns == ("f", "i")
+    assert set(p.text_columns) == {"s", "flag", "t"} and "s" in p.label_columns
+    np.testing.assert_array_equal(p.frame["i"].to_numpy(), [1, 2, 3, 4])
+    ds, info = build_dataset(p, ["f", "i"], False, "t.parquet", label_column="s")
+    assert info.n_dropped == 1 and ds.labels.tolist() == ["a", "b", "a"]
+
+
+def test_parquet_limits_checked_from_the_footer(monkeypatch):
+    import pyarrow.parquet as pq
+
+    monkeypatch.setattr(upload, "MAX_CELLS", 50)
+    monkeypatch.setattr(pq.ParquetFile, "read", lambda *a, **k: (_ for _ in ()).throw(AssertionError("read")))
+    with pytest.raises(UploadError, match="limit is 50 cells"):
+        upload.parse_upload(H.good_parquet())
+
+
+def test_file_type_comes_from_the_bytes_not_the_name():
+    assert upload.file_type_of(H.good_xlsx()) == "xlsx"
+    assert upload.file_type_of(H.good_parquet()) == "parquet"
+    assert upload.file_type_of(H.case("xls_old").data) == "ole"
+    assert upload.file_type_of(b"a,b\n1,2\n") == "csv"
+    assert upload.parse_upload(b"a,b\n1,2\n3,4\n").file_type == "csv"
