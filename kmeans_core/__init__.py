@@ -14,6 +14,7 @@ from .exceptions import ConvergenceWarning, NotFittedError
 from .kmeans import KMeans, Step, k_means, lloyd
 from .knee import KneeResult, find_knee, kneedle
 from .lloyd import assign, inertia, update
+from .minibatch import BatchFrame, MiniBatchKMeans
 from .mixture import GaussianMixture, MixtureStep, full_covariances
 from .profiles import ClusterProfiles, cluster_profiles, describe_clusters
 from .quantize import (
@@ -36,6 +37,7 @@ from .stability import GapResult, StabilityResult, gap_statistic, stability, sta
 
 __all__ = [
     "BETA_GRID",
+    "BatchFrame",
     "ClusterProfiles",
     "ColorCounts",
     "ConvergenceWarning",
@@ -43,6 +45,7 @@ __all__ = [
     "GaussianMixture",
     "KMeans",
     "KneeResult",
+    "MiniBatchKMeans",
     "MixtureStep",
     "NotFittedError",
     "PaletteFit",
