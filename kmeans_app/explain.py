@@ -8,14 +8,12 @@ step needs every squared distance, which is one matrix product:
     Z = one_hot(y)               (m, k), Z_ij = 1 if y_i = j
     M = Z^T X / Z^T 1            (sum of each cluster's rows over its size)
 
-``blocks`` is data (pure); ``render_math`` and ``render_source`` draw it.
+``BLOCKS`` and ``sources`` are data (pure); the Explorer component draws them in the browser.
 """
 
 import importlib
 import inspect
 from dataclasses import dataclass
-
-import streamlit as st
 
 
 @dataclass(frozen=True)
@@ -99,26 +97,3 @@ def sources(phase, init="k-means++"):
             code = f"# source of {fn.__qualname__} is not available"
         out.append((f"{fn.__module__}.{fn.__qualname__}", code))
     return out
-
-
-def render_math(phase):
-    """All blocks, the ones of this half-step in a bordered box marked 'this step'."""
-    active = set(active_blocks(phase))
-    for b in BLOCKS:
-        if b.key in active:
-            with st.container(border=True):
-                st.markdown(f"**▶ {b.title}** · *this step*")
-                st.latex(b.latex)
-                st.caption(b.words)
-        else:
-            st.caption(b.title)
-            st.latex(b.latex)
-
-
-def render_source(phase, init="k-means++"):
-    """An expander with the core's source for this half-step, and one with the loop that calls it."""
-    (title, code), (loop_title, loop_code) = sources(phase, init)
-    with st.expander(f"Source: `{title}`"):
-        st.code(code, language="python")
-    with st.expander(f"The loop that calls it: `{loop_title}`"):
-        st.code(loop_code, language="python")
