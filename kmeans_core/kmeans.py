@@ -16,7 +16,7 @@ from ._validation import (
 )
 from .base import BaseEstimator, ClusterMixin, TransformerMixin, check_is_fitted
 from .exceptions import ConvergenceWarning
-from .lloyd import _Engine, _frame, _squared_distances, assign
+from .lloyd import _Engine, _frame, _squared_distances, assign, inertia
 from .seeding import _kmeans_plusplus, _random_init
 
 RECORD_LABELS_UP_TO = 50_000  # record="auto" keeps labels in history_ up to this many rows
@@ -399,12 +399,26 @@ class KMeans(ClusterMixin, TransformerMixin, BaseEstimator):
         return np.array([f"{prefix}{i}" for i in range(len(self.cluster_centers_))], dtype=object)
 
     def transform(self, X):
-        """Distances from each row to every centre, (n, k), a block of rows at a time."""
+        """Distances from each row to every centre, (n, k), a block of rows at a time.
+
+        D = ||x||^2 - 2 X M^T + ||m||^2, except where D is small next to the squared
+        norms it came from: there the expansion has cancelled most digits, so those
+        entries are computed from the differences directly (a point on a centre is 0).
+        """
         X = self._check_fitted_input(X)
         centers = self.cluster_centers_.astype(X.dtype, copy=False)
         out = np.empty((X.shape[0], len(centers)), dtype=X.dtype)
         origin, exponent = _frame(X, centers)
+        M = np.ldexp(centers - origin, exponent)  # the frame _squared_distances uses
+        m_sq = np.einsum("ij,ij->i", M, M)
         for rows, D in _squared_distances(X, centers, origin, exponent):
+            x = np.ldexp(X[rows] - origin, exponent)
+            x_sq = np.einsum("ij,ij->i", x, x)
+            # The expansion's error is about (d + 2) eps (||x||^2 + ||m||^2): below 1/64 of
+            # that sum, recompute, so every entry keeps a relative error near (d + 2) * 64 eps.
+            i, j = np.nonzero(D < (x_sq[:, None] + m_sq) * (1 / 64))
+            diff = x[i] - M[j]
+            D[i, j] = np.einsum("ij,ij->i", diff, diff)
             np.sqrt(np.maximum(D, 0.0, out=D), out=D)
             out[rows] = np.ldexp(D, -exponent)
         return out
@@ -412,10 +426,9 @@ class KMeans(ClusterMixin, TransformerMixin, BaseEstimator):
     def score(self, X, y=None, sample_weight=None):
         """Opposite of the (weighted) inertia of X with the fitted centres (y is ignored)."""
         X = self._check_fitted_input(X)
-        w = check_sample_weight(sample_weight, X.shape[0], np.float64)
-        _, min_sq = assign(X, self.cluster_centers_)
-        with np.errstate(over="ignore"):
-            return -float(min_sq.astype(np.float64) @ w)
+        labels = assign(X, self.cluster_centers_)[0]
+        # from the differences directly, like inertia_ (the expansion can cancel)
+        return -inertia(X, self.cluster_centers_, labels, sample_weight)
 
 
 def k_means(X, n_clusters, *, sample_weight=None, init="k-means++", n_init="auto", max_iter=300,

@@ -193,6 +193,30 @@ def test_predict_transform_score_match_sklearn():
     np.testing.assert_array_equal(ours.fit_predict(X), ours.labels_)
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_transform_and_score_exact_near_the_centres_far_from_the_origin(dtype):
+    """Points on or next to a centre, far from the origin: the expansion alone cancels there.
+
+    Reference: the distances computed from the differences in float64 on the stored values
+    (each within a few ulp of the exact one), independent of the BLAS kernel.
+    """
+    rng = np.random.default_rng(5)
+    X = (rng.normal(size=(300, 3)) * 10 + 1e4).astype(dtype)
+    m = KMeans(6, random_state=0).fit(X)
+    C = m.cluster_centers_
+    Y = np.vstack([C, C + rng.normal(size=C.shape) * 1e-3, X[:50]]).astype(dtype)
+    exact = np.sqrt(((Y.astype(np.float64)[:, None, :] - C.astype(np.float64)[None]) ** 2).sum(-1))
+    D = m.transform(Y)
+    eps = float(np.finfo(dtype).eps)
+    # each entry within a few (d + 2) * 64 eps of its own size (Y - origin is exact here:
+    # both near 1e4), plus eps times the frame's scale (1e2: the data minus the centres' mean)
+    np.testing.assert_allclose(D, exact, rtol=5 * 64 * eps, atol=8 * eps * 1e2 * (dtype == np.float32))
+    np.testing.assert_array_equal(np.diagonal(D[:6]), 0.0)  # a centre is 0 from itself
+    w = rng.uniform(size=len(Y))
+    nearest = exact.min(axis=1)
+    assert m.score(Y, sample_weight=w) == pytest.approx(-(nearest**2 @ w), rel=50 * eps)
+
+
 def test_transform_does_not_build_an_n_k_d_array():
     rng = np.random.default_rng(0)
     X = rng.normal(size=(4000, 60))
