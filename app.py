@@ -11,6 +11,7 @@ pages = [
     st.Page("pages/initialization.py", title="Initialization", icon=":material/scatter_plot:"),
     st.Page("pages/elbow.py", title="Elbow", icon=":material/show_chart:"),
     st.Page("pages/silhouette.py", title="Silhouette", icon=":material/bar_chart:"),
+    st.Page("pages/whatif.py", title="What-if", icon=":material/query_stats:"),
     st.Page("pages/quantization.py", title="Colour quantization", icon=":material/palette:"),
 ]
 page = st.navigation(pages)
