@@ -10,7 +10,16 @@ Each sweep run is cached on its own (data key, k, init, seed):
 a sweep reports progress run by run, widening the k range or adding seeds
 reuses what is done, and 30 sessions on the same data compute it once.
 Only small things are cached (centres, inertia, time, scores), never labels
-of every row, so memory stays bounded whatever the data size.
+of every row, so memory stays bounded whatever the data size. A finished sweep
+is also kept whole (``_finished``), so a rerun that changed nothing costs one
+lookup instead of one per run.
+
+Big data (more than ``FIT_SAMPLE_ABOVE`` rows): each sweep run fits a fixed
+random sample of ``FIT_SAMPLE`` rows (k-means++ and Lloyd there), and its
+inertia is then measured on *all* rows at the centres it found: the number on
+the chart is the true within-cluster sum of squares of the whole data for those
+centres, just not further iterated on all rows. ``sweep_note`` says so on the
+page. The clustering the page shows is iterated on all rows (``refined_run``).
 
 All rows are clustered. The silhouette costs O(n^2): one clustering's silhouette
 plot is exact up to ``SILHOUETTE_EXACT_MAX`` points and uses a fixed random
@@ -37,6 +46,9 @@ from kmeans_core import (
 from kmeans_core.knee import find_knee
 
 from . import runs
+from .figures.common import clustering_figure
+from .figures.elbow import elbow_figure
+from .figures.style import plain
 from .runs import fit_run
 
 DEFAULT_K_RANGE = (1, 10)
@@ -48,6 +60,9 @@ SAMPLE_SEED = 0
 # Curves of the mean silhouette against k need one silhouette per k: they use at most this many rows.
 SWEEP_SILHOUETTE_MAX = 5_000
 SWEEP_MAX_ITER, SWEEP_TOL = 300, 1e-4  # scikit-learn's defaults
+# Above this many rows a sweep run fits a random sample of FIT_SAMPLE rows (same rows for every
+# k and seed); its inertia is measured on all rows. 50 full fits of 1M x 3 take ~15 s, this ~2 s.
+FIT_SAMPLE_ABOVE, FIT_SAMPLE = 100_000, 20_000
 EXPLORER_MAX_ITER, EXPLORER_TOL = runs.MAX_ITER, runs.TOL  # the run the Explorer shows
 
 
@@ -81,19 +96,84 @@ class Fit:
     seconds: float
     n_iter: int
     centers: np.ndarray
+    n_fitted: int = 0  # rows the run was fitted on (all rows, or FIT_SAMPLE on big data)
+
+
+def fit_rows(n):
+    """Rows a sweep run is fitted on: None (all) up to FIT_SAMPLE_ABOVE rows, else a fixed sorted
+    random sample of FIT_SAMPLE rows, the same for every k, seed and session."""
+    return silhouette_rows(n, FIT_SAMPLE_ABOVE, FIT_SAMPLE)
+
+
+def sweep_note(n):
+    """What a sweep on n rows did, for the page; None when every run was fitted on all rows."""
+    if fit_rows(n) is None:
+        return None
+    return (f"{n:,} rows: each run is fitted on a random sample of {FIT_SAMPLE:,} rows (seed {SAMPLE_SEED}, "
+            f"the same rows for every k and seed), and its inertia is that of all {n:,} rows at the "
+            "centres it found.")
+
+
+def _all_rows_inertia(X, centers, block=16_384):
+    """Sum over every row of X of the squared distance to its nearest centre.
+
+    The expansion ||x||^2 - 2 x.m + ||m||^2 on rows and centres moved to the centres' mean
+    (no cancellation between huge, nearly equal terms), a block of rows at a time so the
+    (block, k) distance matrix stays small; one pass over X, no labels kept.
+    """
+    origin = centers.mean(axis=0)
+    M = centers - origin
+    m_sq = np.einsum("ij,ij->i", M, M)
+    total = 0.0
+    for start in range(0, len(X), block):
+        x = X[start:start + block] - origin
+        D = (x @ M.T) * -2.0
+        D += m_sq
+        total += float(np.maximum(D.min(axis=1) + np.einsum("ij,ij->i", x, x), 0.0).sum())
+    return total
 
 
 @st.cache_data(max_entries=512, show_spinner=False)
 def fit_one(_X, data_key, k, init, seed):
-    """One run (n_init=1) on all rows of _X; ``data_key`` identifies _X for the cache."""
+    """One run (n_init=1) on all rows of _X (on big data: on ``fit_rows``, inertia on all rows);
+    ``data_key`` identifies _X for the cache."""
     start = time.perf_counter()
+    rows = fit_rows(len(_X))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # "only m distinct points": fine here
         model = KMeans(k, init=sweep_init(init), n_init=1, random_state=seed, max_iter=SWEEP_MAX_ITER,
-                       tol=SWEEP_TOL, record="centers").fit(_X)
+                       tol=SWEEP_TOL, record="centers").fit(_X if rows is None else _X[rows])
+    centers = np.asarray(model.cluster_centers_)
+    inertia = float(model.inertia_) if rows is None else _all_rows_inertia(_X, centers)
     seconds = time.perf_counter() - start
-    return Fit(int(k), int(seed), float(model.inertia_), seconds, int(model.n_iter_),
-               np.asarray(model.cluster_centers_))
+    return Fit(int(k), int(seed), inertia, seconds, int(model.n_iter_), centers,
+               len(_X) if rows is None else len(rows))
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def refined_run(_X, data_key, k, init, seed):
+    """The sweep's run (data, k, init, seed) iterated on all rows from its centres (big data),
+    to SWEEP_TOL; a KMeans shared between sessions (read-only)."""
+    start = fit_one(_X, data_key, k, init, seed).centers
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return KMeans(k, init=start, n_init=1, max_iter=SWEEP_MAX_ITER, tol=SWEEP_TOL,
+                      record="centers").fit(_X)
+
+
+def shown_run(X, data_key, k, init, seed):
+    """The clustering the Elbow page shows for k: the Explorer's run, or on big data the sweep's
+    run iterated on all rows (the Explorer's full k-means++ run takes seconds there)."""
+    if fit_rows(len(X)) is None:
+        return explorer_run(X, data_key, k, init, seed)
+    return refined_run(X, data_key, k, init, seed)
+
+
+@st.cache_resource(max_entries=256, show_spinner=False)
+def _finished(kind, data_key, *args):
+    """A box per (kind, data, arguments) holding a finished sweep: a rerun that changed nothing
+    reads it at once. Filled only after every run is done (an interrupted sweep leaves it empty)."""
+    return {}
 
 
 @dataclass(frozen=True)
@@ -134,6 +214,9 @@ def _tick(progress, done, total, text):
 def elbow_sweep(X, data_key, ks, init, seeds, progress=None):
     """Fit every k in ``ks`` from every seed; ``progress(fraction, text)`` is called after each run."""
     ks, seeds = tuple(ks), tuple(seeds)
+    box = _finished("elbow", data_key, ks, init, seeds)
+    if "result" in box:
+        return box["result"]
     inertia = np.empty((len(ks), len(seeds)))
     seconds = np.empty_like(inertia)
     total = len(ks) * len(seeds)
@@ -142,7 +225,9 @@ def elbow_sweep(X, data_key, ks, init, seeds, progress=None):
             fit = fit_one(X, data_key, k, init, seed)
             inertia[i, j], seconds[i, j] = fit.inertia, fit.seconds
             _tick(progress, i * len(seeds) + j + 1, total, f"Fitting k = {k} (seed {seed})")
-    return ElbowSweep(ks, seeds, inertia, seconds)
+    inertia.flags.writeable = seconds.flags.writeable = False  # shared between sessions
+    box["result"] = ElbowSweep(ks, seeds, inertia, seconds)
+    return box["result"]
 
 
 def knee_of(sweep):
@@ -201,31 +286,77 @@ def _defined(score, *args):
 
 
 @st.cache_data(max_entries=512, show_spinner=False)
-def run_scores(_X, data_key, k, init, seed, silhouette=True):
+def run_scores(_X, data_key, k, init, seed, silhouette=True, others=True):
     """Mean silhouette (on ``sweep_rows``; skipped, None, unless ``silhouette``), Calinski-Harabasz
-    and Davies-Bouldin (all rows) of the run ``fit_one(_X, data_key, k, init, seed)``."""
+    and Davies-Bouldin (all rows; skipped unless ``others``) of the run
+    ``fit_one(_X, data_key, k, init, seed)``."""
     fit = fit_one(_X, data_key, k, init, seed)
-    labels = assign(_X, fit.centers)[0]
     rows = sweep_rows(len(_X))
-    Xs, ls = (_X, labels) if rows is None else (_X[rows], labels[rows])
-    several = len(np.unique(labels)) >= 2
+    labels = assign(_X, fit.centers)[0] if others or rows is None else None
+    if rows is None:
+        Xs, ls = _X, labels
+    else:  # the silhouette needs the labels of its sample rows only
+        Xs = _X[rows]
+        ls = labels[rows] if labels is not None else assign(Xs, fit.centers)[0]
+    several = labels is not None and len(np.unique(labels)) >= 2
     return Scores(
         int(k), int(seed),
         _defined(silhouette_score, Xs, ls) if silhouette and len(np.unique(ls)) >= 2 else None,
-        _defined(calinski_harabasz_score, _X, labels) if several else None,
-        _defined(davies_bouldin_score, _X, labels) if several else None,
+        _defined(calinski_harabasz_score, _X, labels) if others and several else None,
+        _defined(davies_bouldin_score, _X, labels) if others and several else None,
         len(Xs),
     )
 
 
-def score_sweep(X, data_key, ks, init, seed_of_k, progress=None, silhouette=True):
+def score_sweep(X, data_key, ks, init, seed_of_k, progress=None, silhouette=True, others=True):
     """Scores for each k of ``ks``, for the run of seed ``seed_of_k(k)``; a list of Scores.
-    Without ``silhouette`` only the two cheap scores are computed."""
+    ``silhouette`` / ``others`` = False skip the silhouette / Calinski-Harabasz and Davies-Bouldin."""
+    ks = tuple(ks)
+    seeds = tuple(seed_of_k(k) for k in ks)
+    box = _finished("scores", data_key, ks, init, seeds, bool(silhouette), bool(others))
+    if "result" in box:
+        return box["result"]
     out = []
     for i, k in enumerate(ks):
-        out.append(run_scores(X, data_key, k, init, seed_of_k(k), silhouette))
+        out.append(run_scores(X, data_key, k, init, seeds[i], silhouette, others))
         _tick(progress, i + 1, len(ks), f"Scoring k = {k}")
-    return out
+    box["result"] = tuple(out)
+    return box["result"]
+
+
+def scores_ready(data_key, ks, init, seeds, silhouette=True, others=True):
+    """True when ``score_sweep`` with these arguments is already finished (cached)."""
+    return "result" in _finished("scores", data_key, tuple(ks), init, tuple(seeds), bool(silhouette),
+                                 bool(others))
+
+
+# ------------------------------------------------------------ charts, built once --------
+# Building a Plotly figure with subplots costs ~0.1 s of Python (validation of every trace);
+# st.plotly_chart then only copies and serialises it (a few ms). So a rerun that changed
+# nothing reuses the figure object: the caches hold Figures, shared and never modified.
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def elbow_chart(ks, inertia, seconds, knee, panels=(), note=None):
+    """``elbow_figure`` for these values (panels: tuple of (title, tuple of values, better)),
+    built once per distinct input; read-only."""
+    return elbow_figure(ks, inertia, seconds, knee=knee, note=note,
+                        panels=[(title, list(values), better) for title, values, better in panels])
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def clustering_chart(_X, data_key, feature_names, k, init, seed, n_seeds):
+    """(model, figure) of the clustering the Elbow page shows for k (``shown_run``), drawn on the
+    data's 2-D view; built once per (data, k, init, seed) and shared, read-only."""
+    model = shown_run(_X, data_key, k, init, seed)
+    proj = runs.projection(_X, data_key, feature_names)
+    title = f"k = {k}: best of the {n_seeds} seeds (seed {seed})"
+    if fit_rows(len(_X)) is not None:
+        title += ", iterated on all rows"
+    fig = clustering_figure(proj.apply(_X), model.labels_, proj.apply(model.cluster_centers_),
+                            draw_cells=_X.shape[1] <= 2, axis_titles=tuple(plain(t) for t in proj.axis_titles),
+                            title=title)
+    return model, fig
 
 
 def best_silhouette_k(scores):
@@ -273,8 +404,9 @@ def silhouette_view(_X, _labels, data_key, k, init, seed):
 
 __all__ = [
     "DEFAULT_K_RANGE", "DEFAULT_SEEDS", "SILHOUETTE_EXACT_MAX", "SILHOUETTE_SAMPLE", "SWEEP_SILHOUETTE_MAX",
+    "FIT_SAMPLE", "FIT_SAMPLE_ABOVE",
     "ElbowSweep", "Fit", "Scores", "SilhouetteView", "best_silhouette_k", "elbow_sweep", "explorer_run",
-    "fit_one",
+    "clustering_chart", "elbow_chart", "fit_one", "fit_rows", "refined_run", "scores_ready", "shown_run", "sweep_note",
     "k_values", "knee_of", "run_scores", "sample_note", "score_sweep", "seed_list", "silhouette_rows",
     "silhouette_view", "sweep_init", "sweep_rows", "verdict",
 ]
