@@ -189,7 +189,9 @@ def _upload_controls():
         accept_file(f.name, f.getvalue())
     table = ss.get(state.UPLOAD_TABLE_KEY)
     if table is None:
-        st.caption("Upload a CSV, Excel or Parquet file with a header row and some numeric columns.")
+        st.caption("Upload a CSV, Excel or Parquet file with a header row and some numeric columns. "
+                   "An upload lives in this browser session only: after a reload or a server restart, "
+                   "upload it again.")
         return
     parsed = table[0]
     if len(parsed.sheets) > 1:
