@@ -12,6 +12,7 @@ from .agreement import (
 )
 from .exceptions import ConvergenceWarning, NotFittedError
 from .kmeans import KMeans, Step, k_means, lloyd
+from .kmedoids import KMedoids, MedoidStep
 from .knee import KneeResult, find_knee, kneedle
 from .lloyd import assign, inertia, update
 from .minibatch import BatchFrame, MiniBatchKMeans
@@ -44,7 +45,9 @@ __all__ = [
     "GapResult",
     "GaussianMixture",
     "KMeans",
+    "KMedoids",
     "KneeResult",
+    "MedoidStep",
     "MiniBatchKMeans",
     "MixtureStep",
     "NotFittedError",
