@@ -17,6 +17,7 @@ import importlib
 import os
 import pathlib
 import platform
+import re
 import statistics
 import sys
 import time
@@ -198,6 +199,12 @@ def main(argv=None):
             lines += [title, "", markdown_table(rows), ""]
         lines += [NOTES]
         pathlib.Path(output).parent.mkdir(parents=True, exist_ok=True)
+        # Keep the sections other benchmarks write between their markers (bench/browser_bench.py).
+        old = pathlib.Path(output).read_text() if pathlib.Path(output).exists() else ""
+        kept = re.findall(r"<!-- (\w+) -->.*?<!-- /\1 -->", old, flags=re.S)
+        for name in kept:
+            block = re.search(rf"<!-- {name} -->.*?<!-- /{name} -->", old, flags=re.S).group(0)
+            lines += ["", block]
         pathlib.Path(output).write_text("\n".join(lines) + "\n")
         print(f"\nwrote {output}")
     return 1 if failed else 0
