@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from kmeans_app import downloads, runs, state, stepper, ui
+from kmeans_app import downloads, reproduce, runs, state, stepper, ui
 from kmeans_app.explorer import component
 
 st.title("Explorer")
@@ -67,3 +67,4 @@ right.download_button(
     "Centres (CSV)", key="x_dl_centres", on_click="ignore", mime="text/csv",
     file_name="kmeans_centres.csv", icon=":material/download:",
     data=lambda: downloads.centers_csv(model.cluster_centers_, ds.feature_names))
+reproduce.download_button(ds, cfg, model)  # kmeans_reproduce.py: the same clustering as code
