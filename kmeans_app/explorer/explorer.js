@@ -378,7 +378,7 @@ class ExplorerView {
   async show(data, setTrigger) {
     this.setTrigger = setTrigger;
     this.buttons["run-from"].disabled = false;
-    if (this.run && this.run.run === data.run && this.run.mode === data.mode && this.run.stamp === data.stamp) return;
+    if (this.run && this.run.run === data.run && this.run.mode === data.mode && String(this.run.picked) === String(data.picked)) return;
     const run = decodeRun(data);
     run.px = new Float64Array(run.m); run.py = new Float64Array(run.m);
     for (let i = 0; i < run.m; i++) { run.px[i] = run.xy[2 * i]; run.py[i] = run.xy[2 * i + 1]; }
@@ -448,7 +448,6 @@ class ExplorerView {
   }
 
   go(i) {
-    this.stamp = performance.now();
     this.dragged = null;
     this.showDragButtons(false);
     this.cursor = Math.min(Math.max(i, 0), this.run.steps.length - 1);
@@ -492,11 +491,8 @@ class ExplorerView {
     if (dragged) { labels = nearestCentre(run.xy, dragged); live = inertia(run.xy, dragged, labels); }
     const traces = drawStep(run, { centres, labels, cursor: i, lines: this.el.lines.checked, dragged: !!dragged, liveInertia: live });
     window.Plotly.react(this.el.plot, traces, plotLayout(run, cellShapes(run, centres)), { displayModeBar: false, responsive: true });
-    if (this.stamp !== undefined) { // for the browser benchmark: input -> first frame after the update
-      const t0 = this.stamp;
-      this.stamp = undefined;
-      requestAnimationFrame(() => { this.root.dataset.lastDrawMs = String(performance.now() - t0); this.root.dataset.draws = String(++this.frame); });
-    }
+    // For bench/browser_bench.py: the first animation frame after the update call, and a draw count.
+    requestAnimationFrame(() => { this.root.dataset.drawnAt = String(performance.now()); this.root.dataset.draws = String(++this.frame); });
     this.el.slider.value = String(i);
     this.el.where.textContent = `${i} / ${last}`;
     this.el.label.textContent = step.label;

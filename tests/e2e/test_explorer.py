@@ -1,79 +1,247 @@
-"""The Explorer in a real browser: stepping, Play, convergence, downloads, picking centres by clicking."""
+"""The Explorer in a real browser: one component steps, plays and drags in the page, without the server.
+
+Stepping by buttons and keys sends no websocket frame (counted with Playwright's
+``framesent``); Play / Pause / speed; dragging a centre recolours the points and
+changes the inertia live, and "Run from here" runs to convergence from there;
+picking the starting centres by clicking points; the cursor survives a page
+switch and a reload; a resize redraws; the downloads.
+"""
+
+import re
 
 from .conftest import assert_healthy, shot, wait_idle
 
-CHART = '.st-key-explorer_chart .js-plotly-plot'
-STATE = f"""() => {{
-    const g = document.querySelector('{CHART}');
-    return {{active: g.layout.sliders[0].active, steps: g.layout.sliders[0].steps.length,
-             title: g.layout.title.text}};
-}}"""
+ROOT = ".kx-root"
+READY = '.kx-root[data-ready="1"]'
+PLOT = ".kx-plot"
 
 
-def chart_state(page):
-    page.wait_for_selector(CHART, timeout=30_000)
-    return page.evaluate(STATE)
+def open_explorer(page, url):
+    """Go to the Explorer with a websocket-frame counter; return the list of frames sent."""
+    sent = []
+    page.on("websocket", lambda ws: ws.on("framesent", lambda payload: sent.append(payload)))
+    page.goto(url)
+    wait_idle(page)
+    page.wait_for_selector(READY, timeout=60_000)
+    return sent
+
+
+def label(page):
+    return page.locator(f"{ROOT} .kx-label").inner_text()
+
+
+def story(page):
+    return page.locator(f"{ROOT} .kx-story").inner_text()
+
+
+def step_no(page):
+    return int(re.match(r"Step (\d+) of (\d+)", label(page)).group(1))
+
+
+def last_step(page):
+    return int(re.match(r"Step (\d+) of (\d+)", label(page)).group(2))
 
 
 def press(page, name):
-    page.get_by_role("button", name=name, exact=True).click()
-    wait_idle(page)
+    page.locator(f'{ROOT} button[data-action="{name}"]').click()
 
 
-def test_step_play_and_converge(app_url, page):
-    page.goto(app_url)
-    wait_idle(page)
-    assert "Step 0 of" in chart_state(page)["title"]
+def point_codes(page):
+    """The colour codes of the drawn points (the cluster of each, k = not assigned yet)."""
+    return page.evaluate(f"() => Array.from(document.querySelector('{PLOT}').data[0].marker.color)")
+
+
+def centre_pixels(page):
+    """Page coordinates of every centre marker."""
+    return page.evaluate(f"""() => {{
+        const gd = document.querySelector('{PLOT}'), fl = gd._fullLayout, r = gd.getBoundingClientRect();
+        const c = gd.data.find((t) => t.name === 'centres');
+        return c.x.map((x, j) => [r.left + fl.xaxis._offset + fl.xaxis.d2p(x),
+                                  r.top + fl.yaxis._offset + fl.yaxis.d2p(c.y[j])]);
+    }}""")
+
+
+def test_step_by_buttons_and_keys_without_the_server(app_url, page):
+    sent = open_explorer(page, app_url)
+    assert label(page).startswith("Step 0 of") and "chosen by k-means++" in story(page)
     shot(page, "explorer-0-start")
-    press(page, "Assign")
-    s = chart_state(page)
-    assert "Step 1 of" in s["title"] and "Assignment: every point joins its nearest centre" in s["title"]
-    press(page, "Update")
-    s = chart_state(page)
-    assert "Update: centres moved by at most" in s["title"] and s["active"] == 2
+    page.wait_for_timeout(1000)  # let the page settle, then count what stepping sends
+    before = len(sent)
+
+    press(page, "assign")
+    assert label(page).startswith("Step 1 of") and "iteration 1 · assignment" in label(page)
+    assert "Assignment: every point joins its nearest centre" in story(page)
+    active = page.locator(f"{ROOT} .kx-block.kx-active .kx-block-title").all_inner_texts()
+    assert any("Assignment (E step)" in t for t in active), active
+    assert "kmeans_core.lloyd.assign" in page.locator(f"{ROOT} [data-role=source]").inner_text()
+    assert len(set(point_codes(page))) == 4  # every point is coloured by one of the 4 clusters
+    press(page, "update")
+    assert step_no(page) == 2 and "Update: centres moved by at most" in story(page)
+    assert "kmeans_core.lloyd.update" in page.locator(f"{ROOT} [data-role=source]").inner_text()
     shot(page, "explorer-1-update")
-    press(page, "Converge")
-    s = chart_state(page)
-    assert "Converged after" in s["title"]
-    last = s["active"]
-    assert last == s["steps"] - 1 >= 4
+    press(page, "iteration")
+    assert step_no(page) == 4
+    press(page, "back")
+    assert step_no(page) == 3
+    press(page, "converge")
+    assert step_no(page) == last_step(page) >= 4 and "Converged after" in story(page)
+    assert page.locator(f'{ROOT} button[data-action="assign"]').is_disabled()
     shot(page, "explorer-2-converged")
-    # Play runs in the browser: the slider goes back to the start and moves forward, no rerun
-    page.locator(f"{CHART} .updatemenu-button").first.click()
-    page.wait_for_timeout(1800)
-    mid = chart_state(page)
-    assert 0 < mid["active"] < last, mid
-    shot(page, "explorer-3-playing")
-    page.wait_for_function(f"() => document.querySelector('{CHART}').layout.sliders[0].active === {last}",
-                           timeout=30_000)
+    press(page, "reset")
+    assert step_no(page) == 0
+
+    # the keys act while the component has focus
+    page.locator(ROOT).focus()
+    for _ in range(3):
+        page.keyboard.press("ArrowRight")
+    assert step_no(page) == 3
+    page.keyboard.press("ArrowLeft")
+    assert step_no(page) == 2
+    page.keyboard.press("End")
+    assert step_no(page) == last_step(page)
+    page.keyboard.press("Home")
+    assert step_no(page) == 0
+    # the scrub slider
+    page.locator(f"{ROOT} input[type=range]").fill("5")
+    assert step_no(page) == 5
+
+    page.wait_for_timeout(500)
+    assert len(sent) == before, f"stepping sent {len(sent) - before} websocket frames to the server"
     check_downloads(page)
     assert_healthy(page)
 
 
-def test_pick_init_by_clicking_points(app_url, page):
-    page.goto(f"{app_url}/?init=pick&k=3")
+def test_play_pause_and_speed(app_url, page):
+    sent = open_explorer(page, app_url)
+    page.wait_for_timeout(500)
+    before = len(sent)
+    page.locator(f"{ROOT} select[data-role=speed]").select_option("1")
+    press(page, "play")
+    assert page.locator(f'{ROOT} button[data-action="play"]').inner_text().endswith("Pause")
+    page.wait_for_function("() => /^Step [2-9]/.test(document.querySelector('.kx-label').textContent)",
+                           timeout=20_000)
+    press(page, "play")  # pause, well before the end (1 step per second)
+    held = step_no(page)
+    assert 2 <= held < last_step(page)
+    shot(page, "explorer-3-paused")
+    page.wait_for_timeout(1200)
+    assert step_no(page) == held, "the cursor moved while paused"
+    assert page.locator(f'{ROOT} button[data-action="play"]').inner_text().endswith("Play")
+    # space plays on (at 4 steps per second) to the end, where it stops by itself
+    page.locator(f"{ROOT} select[data-role=speed]").select_option("4")
+    page.locator(ROOT).focus()
+    page.keyboard.press(" ")
+    page.wait_for_function("() => { const m = /Step (\\d+) of (\\d+)/.exec(document.querySelector('.kx-label').textContent);"
+                           " return m && m[1] === m[2]; }", timeout=30_000)
+    page.wait_for_function("() => !document.querySelector('.kx-root').dataset.playing", timeout=5_000)
+    assert "Converged after" in story(page)
+    # a slow speed: one step per 4 s, so half a second later it has not moved twice
+    page.locator(f"{ROOT} select[data-role=speed]").select_option("0.25")
+    press(page, "play")  # from the end: starts over at 0
+    page.wait_for_timeout(500)
+    assert step_no(page) <= 1
+    press(page, "play")
+    assert len(sent) == before, "playing sent websocket frames"
+    assert_healthy(page)
+
+
+def test_drag_a_centre_then_run_from_here(app_url, page):
+    open_explorer(page, app_url)
+    press(page, "assign")
+    before_codes, before_story = point_codes(page), story(page)
+    x, y = centre_pixels(page)[0]
+    page.mouse.move(x, y)
+    page.mouse.down()
+    for t in range(1, 11):  # drag centre 1 well across the chart, in small moves
+        page.mouse.move(x + 25 * t, y + 18 * t)
+    shot(page, "explorer-4-dragging")
+    live = story(page)
+    assert live.startswith("Your centres:") and "inertia" in live, live
+    page.mouse.up()
+    after_codes = point_codes(page)
+    changed = sum(a != b for a, b in zip(before_codes, after_codes))
+    assert changed > 0, "dragging a centre recoloured no point"
+    live_inertia = re.search(r"inertia ([\d,.]+)", story(page)).group(1)
+    recorded = re.search(r"inertia ([\d,.]+)", before_story).group(1)
+    assert live_inertia != recorded
+    assert page.locator(f"{ROOT} .kx-drag button[data-action=run-from]").is_visible()
+    shot(page, "explorer-5-dragged")
+    old_run = page.locator(ROOT).get_attribute("data-run")
+    press(page, "run-from")
+    page.wait_for_function(f"(old) => document.querySelector('{ROOT}').dataset.run !== old", arg=old_run,
+                           timeout=60_000)
     wait_idle(page)
+    assert page.get_by_text("This run starts from the centres you dragged").is_visible()
+    # the new run plays by itself, to its converged end
+    page.wait_for_function("() => { const m = /Step (\\d+) of (\\d+)/.exec(document.querySelector('.kx-label').textContent);"
+                           " return m && m[1] === m[2] && m[1] !== '0'; }", timeout=60_000)
+    assert "Converged after" in story(page)
+    page.locator(ROOT).focus()
+    page.keyboard.press("Home")
+    assert "where you dragged them" in story(page)
+    shot(page, "explorer-6-run-from-here")
+    # the point-to-centre lines toggle
+    page.locator(f"{ROOT} input[data-role=lines]").check()
+    assert page.evaluate(f"() => document.querySelector('{PLOT}').data.some((t) => t.name === 'to centre')") is False
+    page.keyboard.press("ArrowRight")
+    assert page.evaluate(f"() => document.querySelector('{PLOT}').data.some((t) => t.name === 'to centre')")
+    shot(page, "explorer-7-lines")
+    page.get_by_role("button", name="Back to k-means++ init").click()
+    wait_idle(page)
+    page.wait_for_function(f"(old) => document.querySelector('{ROOT}').dataset.run === old", arg=old_run,
+                           timeout=60_000)
+    assert_healthy(page)
+
+
+def test_pick_init_by_clicking_points(app_url, page):
+    open_explorer(page, f"{app_url}/?init=pick&k=3")
     page.get_by_text("Picked 0 of 3").wait_for(timeout=30_000)
-    shot(page, "explorer-4-pick-empty")
-    chart = ".st-key-explorer_pick_chart .js-plotly-plot"
-    for n in range(3):
-        # click a different data point each time: the i-th drawn point of the first trace
-        box = page.wait_for_function(f"""(i) => {{
-            const pts = document.querySelectorAll('{chart} .scatterlayer .trace:first-child .point');
-            if (pts.length <= i) return null;
-            const r = pts[i].getBoundingClientRect();
-            return [r.x + r.width / 2, r.y + r.height / 2];
-        }}""", arg=[40, 260, 470][n], timeout=30_000).json_value()
-        page.mouse.click(*box)
+    assert label(page) == "Click a point to place centre 1 of 3"
+    shot(page, "explorer-8-pick-empty")
+    for n, i in enumerate([40, 260, 470]):
+        x, y = page.evaluate(f"""(i) => {{
+            const gd = document.querySelector('{PLOT}'), fl = gd._fullLayout, r = gd.getBoundingClientRect();
+            const t = gd.data[0];
+            return [r.left + fl.xaxis._offset + fl.xaxis.d2p(t.x[i]), r.top + fl.yaxis._offset + fl.yaxis.d2p(t.y[i])];
+        }}""", i)
+        page.mouse.move(x, y)
+        page.wait_for_timeout(150)  # Plotly picks the point under the mouse on hover
+        page.mouse.click(x, y)
         wait_idle(page)
         if n < 2:
             page.get_by_text(f"Picked {n + 1} of 3").wait_for(timeout=30_000)
-            shot(page, f"explorer-5-picked-{n + 1}")
-    s = chart_state(page)
-    assert "Step 0 of" in s["title"] and "picked by you" in s["title"]
-    press(page, "Converge")
-    assert "Converged after" in chart_state(page)["title"]
-    shot(page, "explorer-6-pick-converged")
+            page.wait_for_function(f"() => document.querySelector('.kx-label').textContent.includes('centre {n + 2} of 3')",
+                                   timeout=30_000)
+            shot(page, f"explorer-9-picked-{n + 1}")
+    page.wait_for_function("() => document.querySelector('.kx-root').dataset.mode === 'run'", timeout=30_000)
+    page.wait_for_selector(READY)
+    assert label(page).startswith("Step 0 of") and "picked by you" in story(page)
+    press(page, "converge")
+    assert "Converged after" in story(page)
+    shot(page, "explorer-10-pick-converged")
+    assert_healthy(page)
+
+
+def test_cursor_survives_page_switch_reload_and_resize(app_url, page):
+    open_explorer(page, f"{app_url}/?seed=3")
+    page.locator(ROOT).focus()
+    for _ in range(3):
+        page.keyboard.press("ArrowRight")
+    assert step_no(page) == 3
+    page.locator('[data-testid="stSidebarNav"] a', has_text="Elbow").first.click()
+    wait_idle(page)
+    page.locator('[data-testid="stSidebarNav"] a', has_text="Explorer").first.click()
+    wait_idle(page)
+    page.wait_for_selector(READY, timeout=60_000)
+    assert step_no(page) == 3, "the page switch lost the cursor"
+    page.reload()
+    wait_idle(page)
+    page.wait_for_selector(READY, timeout=60_000)
+    assert step_no(page) == 3, "the reload lost the cursor"
+    width = page.evaluate(f"() => document.querySelector('{PLOT}')._fullLayout.width")
+    page.set_viewport_size({"width": 1000, "height": 800})
+    page.wait_for_function(f"(w) => document.querySelector('{PLOT}')._fullLayout.width < w", arg=width, timeout=10_000)
+    shot(page, "explorer-11-resized")
     assert_healthy(page)
 
 
@@ -88,5 +256,3 @@ def check_downloads(page):
     with page.expect_download() as d:
         page.get_by_role("button", name="Centres (CSV)").click()
     assert open(d.value.path()).read().splitlines()[0].split(",") == ["cluster", "x1", "x2"]
-    page.get_by_text("The math of step").scroll_into_view_if_needed()
-    page.screenshot(path=str(shot(page, "explorer-7-math-and-downloads")))
