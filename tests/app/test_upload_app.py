@@ -190,7 +190,7 @@ def test_user_text_never_rendered_as_markdown_by_the_shell():
     assert f"File: {EVIL_NAME}" in [t.value for t in at.main.text]
 
 
-PAGES = ["pages/explorer.py", "pages/initialization.py", "pages/elbow.py", "pages/silhouette.py",
+PAGES = ["pages/explorer.py", "pages/initialization.py", "pages/elbow.py", "pages/silhouette.py", "pages/whatif.py",
          "pages/quantization.py"]
 
 
