@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from kmeans_app import sidebar
+from kmeans_app import draw, sidebar
 
 st.set_page_config(page_title="K-means Explorer", page_icon="🎯", layout="wide")
 
@@ -21,4 +21,5 @@ own_data = page.url_path == "quantization"
 sidebar.render(applies=not own_data)
 if not own_data:
     sidebar.render_upload_panel()  # upload errors and the data preview, above every page
+    draw.render_panel()  # the "Draw points" chart, above every page when that source is chosen
 page.run()

@@ -10,11 +10,13 @@ import math
 
 import streamlit as st
 
-from . import state
+from . import draw, state
 from .data import GENERATORS, PARAM_SPECS
+from .figures.style import PROJECTOR_CSS, read_projector_from
 from .upload import FILE_TYPES, MAX_BYTES, UploadError, build_dataset, digest_of, parse_upload
 
 URL = "query-params"
+read_projector_from(state.projector)  # figure builders (style.finish) follow the sidebar toggle
 # Integer number_inputs: Streamlit 1.67 crashes (OverflowError) seeding them from ?n=inf or ?n=1e309.
 INT_INPUT_KEYS = tuple(k for k, spec in PARAM_SPECS.items() if isinstance(spec[3], int)) + ("seed",)
 PREVIEW_ROWS = 20
@@ -72,10 +74,12 @@ def render(applies=True):
         name = st.selectbox(
             "Dataset", state.DATASET_OPTIONS, key="dataset", bind=URL,
             index=state.DATASET_OPTIONS.index(state.DEFAULTS["dataset"]),
-            format_func=lambda o: "Your CSV file" if o == state.UPLOAD_OPTION else GENERATORS[o].label,
+            format_func=_source_label,
         )
         if name == state.UPLOAD_OPTION:
             _upload_controls()
+        elif name == state.DRAW_OPTION:
+            draw.sidebar_controls()
         else:
             for p in GENERATORS[name].params:
                 _param_widget(p)
@@ -86,6 +90,20 @@ def render(applies=True):
         st.selectbox("Initialisation", state.INIT_OPTIONS, key="init", bind=URL,
                      help="'pick' lets you click points on the Explorer chart to choose the starting centres.")
         st.number_input("Seed", *state.SEED_RANGE, state.DEFAULTS["seed"], key="seed", bind=URL)
+        st.header("View")
+        st.toggle("Projector mode", key=state.PROJECTOR, bind=URL,
+                  help="For a projector at the back of a room: text at least 20 px, thicker markers, "
+                       "high contrast, charts across the full width.")
+    if state.projector():
+        st.html(f"<style>{PROJECTOR_CSS}</style>")  # a fixed stylesheet, no user text
+
+
+def _source_label(option):
+    if option == state.UPLOAD_OPTION:
+        return "Your CSV file"
+    if option == state.DRAW_OPTION:
+        return "Draw points"
+    return GENERATORS[option].label
 
 
 # ---------------------------------------------------------------- upload

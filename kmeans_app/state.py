@@ -13,7 +13,8 @@ import streamlit as st
 from .data import GENERATORS, PARAM_SPECS, Dataset, default_params, generate
 
 UPLOAD_OPTION = "csv"
-DATASET_OPTIONS = tuple(GENERATORS) + (UPLOAD_OPTION,)
+DRAW_OPTION = "draw"  # points drawn by hand (kmeans_app/draw); links carry up to 200 of them
+DATASET_OPTIONS = tuple(GENERATORS) + (UPLOAD_OPTION, DRAW_OPTION)
 INIT_OPTIONS = ("k-means++", "random", "pick")
 UPLOAD_KEY = "_uploaded_dataset"  # the last successfully parsed upload (a Dataset)
 UPLOAD_SOURCE_KEY = "_uploaded_source"  # (ParsedTable, BuildInfo) behind UPLOAD_KEY, for the preview
@@ -21,6 +22,8 @@ UPLOAD_TABLE_KEY = "_upload_table"  # (ParsedTable, file name) the column picker
 UPLOAD_ERROR_KEY = "_upload_error"  # UploadError of the last file that could not be parsed, or None
 UPLOAD_BUILT_KEY = "_upload_built"  # (signature, UploadError or None) of the last column choice tried
 UPLOAD_FILE_ID_KEY = "_upload_file_id"  # the uploader's file id last handled
+DRAWN_KEY = "_drawn_dataset"  # the drawn points in use (a Dataset), set by "Use these points"
+PROJECTOR = "projector"  # the sidebar's projector-mode toggle (bound to the URL)
 # Widget keys of the upload panel (session only, never in the URL).
 UPLOADER = "upload_file"
 UPLOAD_COLUMNS = "upload_columns"
@@ -61,11 +64,14 @@ def dataset_params(name):
 def current_dataset():
     """The Dataset every page works on: a generated one, or the last good upload.
 
-    With the CSV source chosen but nothing uploaded yet, returns None.
+    With the CSV source chosen but nothing uploaded yet (or "Draw points" before any
+    points were used), returns None.
     """
     name = st.session_state.get("dataset", DEFAULTS["dataset"])
     if name == UPLOAD_OPTION:
         return st.session_state.get(UPLOAD_KEY)
+    if name == DRAW_OPTION:
+        return st.session_state.get(DRAWN_KEY)
     if name not in GENERATORS:
         name = DEFAULTS["dataset"]
     return _generated(name, tuple(sorted(dataset_params(name).items())))
@@ -82,5 +88,10 @@ def uploaded_source():
     return st.session_state.get(UPLOAD_SOURCE_KEY)
 
 
+def projector():
+    """True in projector mode (sidebar toggle): big text, thick markers, charts full width."""
+    return bool(st.session_state.get(PROJECTOR, False))
+
+
 __all__ = ["DATASET_OPTIONS", "INIT_OPTIONS", "PARAM_SPECS", "Settings", "current_dataset",
-           "dataset_params", "set_uploaded", "settings", "uploaded_source"]
+           "dataset_params", "projector", "set_uploaded", "settings", "uploaded_source"]

@@ -4,7 +4,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from ..voronoi import voronoi_cells
-from .style import color, fill, padded_box, plot_sample, symbol
+from .style import color, fill, finish, padded_box, plot_sample, symbol
 
 
 def cell_traces(centers2d, box, opacity=0.12):
@@ -54,4 +54,4 @@ def clustering_figure(P, labels, centers2d, *, title="", draw_cells=True, axis_t
         yaxis=dict(range=box[2:], title=dict(text=axis_titles[1]), scaleanchor="x", scaleratio=1),
         legend=dict(orientation="h", y=-0.15),
     )
-    return fig
+    return finish(fig)

@@ -5,6 +5,8 @@ deficiencies) extended with Paul Tol's muted set; every cluster also gets
 its own marker symbol so colour is never the only cue.
 """
 
+import contextvars
+
 import numpy as np
 
 PALETTE = (
@@ -74,3 +76,100 @@ def plain(text):
     import html
 
     return html.escape(str(text), quote=True)
+
+
+# ---------------------------------------------------------------- projector mode
+#
+# The sidebar's "Projector mode" toggle is read through a function the app registers once
+# (``read_projector_from(state.projector)``: it reads the current session), so figure
+# builders stay free of Streamlit and every session, rerun and fragment sees its own
+# setting. ``override_projector`` forces it for code outside a session (tests, scripts).
+# Figure builders end with ``finish(fig)``, which enlarges text and markers when it is on.
+
+_SOURCE = [lambda: False]
+_OVERRIDE = contextvars.ContextVar("kmeans_projector", default=None)
+PROJECTOR_FONT = 20  # px: the smallest text in projector mode
+PROJECTOR_MARKER_SCALE = 1.6
+PROJECTOR_LINE_SCALE = 1.8
+
+
+def read_projector_from(source):
+    """Register the function that says whether projector mode is on (e.g. ``state.projector``)."""
+    _SOURCE[0] = source
+
+
+def override_projector(on):
+    """Force projector styling on/off (True/False) in this context, or None to follow the source."""
+    return _OVERRIDE.set(on)
+
+
+def projector():
+    """True when the figures being built are for projector mode."""
+    forced = _OVERRIDE.get()
+    if forced is not None:
+        return bool(forced)
+    try:
+        return bool(_SOURCE[0]())
+    except Exception:  # no session (bare scripts): ordinary figures
+        return False
+
+
+def _scaled(value, factor, floor):
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return max(value * factor, floor)
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return [max(float(v) * factor, floor) for v in value]
+    return value
+
+
+def projector_style(fig):
+    """``fig`` restyled for a projector: text >= 20 px, thicker markers and lines, black on white."""
+    big = PROJECTOR_FONT
+    fig.update_layout(
+        font=dict(size=big, color="#000"), title_font_size=big + 4, legend_font_size=big,
+        hoverlabel_font_size=big, plot_bgcolor="#fff", paper_bgcolor="#fff",
+    )
+    if fig.layout.height:
+        fig.update_layout(height=int(fig.layout.height * 1.25))
+    fig.update_xaxes(tickfont_size=big, title_font_size=big, gridcolor="#b0b0b0", linecolor="#000",
+                     showline=True, automargin=True)
+    fig.update_yaxes(tickfont_size=big, title_font_size=big, gridcolor="#b0b0b0", linecolor="#000",
+                     showline=True, automargin=True)
+    fig.update_annotations(font_size=big)
+    for t in fig.data:
+        marker = getattr(t, "marker", None)
+        if marker is not None and "size" in marker and marker.size is not None:
+            marker.size = _scaled(marker.size, PROJECTOR_MARKER_SCALE, 9)
+        if marker is not None and "line" in marker and marker.line.width is not None:
+            marker.line.width = _scaled(marker.line.width, PROJECTOR_LINE_SCALE, 1.0)
+        line = getattr(t, "line", None)
+        if line is not None and "width" in line and line.width is not None:
+            line.width = _scaled(line.width, PROJECTOR_LINE_SCALE, 1.0)
+    return fig
+
+
+def finish(fig):
+    """The last step of every figure builder: projector styling when projector mode is on."""
+    return projector_style(fig) if projector() else fig
+
+
+# The page around the charts in projector mode (injected by the sidebar; fixed text, no user text).
+PROJECTOR_CSS = """
+html, body, [data-testid="stApp"] { color: #000; }
+[data-testid="stMainBlockContainer"] { max-width: 100%; padding-left: 1.5rem; padding-right: 1.5rem; }
+[data-testid="stApp"] p, [data-testid="stApp"] li, [data-testid="stApp"] label,
+[data-testid="stMarkdownContainer"], [data-testid="stCaptionContainer"], [data-testid="stWidgetLabel"] p,
+[data-testid="stSidebarNavLink"] span, [data-testid="stExpander"] summary p, [data-testid="stAlertContainer"] p,
+[data-testid="stMetricLabel"] p, button p, input, select, textarea, [data-baseweb="select"] div,
+[data-testid="stTable"] td, [data-testid="stTable"] th, [data-testid="stTickBarMin"], [data-testid="stTickBarMax"],
+[data-testid="stSliderThumbValue"] { font-size: 20px !important; }
+[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p { color: #111 !important; }
+[data-testid="stApp"] h1 { font-size: 2.6rem; }
+[data-testid="stApp"] h2 { font-size: 2.1rem; }
+[data-testid="stApp"] h3 { font-size: 1.7rem; }
+[data-testid="stMetricValue"] { font-size: 2.4rem; }
+/* Charts that share a row with others take the full width. */
+[data-testid="stHorizontalBlock"]:has([data-testid="stPlotlyChart"]) { flex-wrap: wrap; }
+[data-testid="stHorizontalBlock"]:has([data-testid="stPlotlyChart"]) > [data-testid="stColumn"]:has([data-testid="stPlotlyChart"]) {
+  min-width: 100%; flex: 1 1 100%; }
+"""
