@@ -34,6 +34,7 @@ from .scores import calinski_harabasz_score, davies_bouldin_score
 from .seeding import SeedStep, kmeans_plusplus, kmeans_plusplus_steps, random_init
 from .silhouette import silhouette_samples, silhouette_score
 from .soft import BETA_GRID, SoftKMeans, SoftStep, data_scale, smallest_hard_beta, soft_assign
+from .spectral import SpectralClustering, affinity_matrix, spectral_embedding
 from .stability import GapResult, StabilityResult, gap_statistic, stability, stability_for_k
 
 __all__ = [
@@ -56,9 +57,11 @@ __all__ = [
     "SeedStep",
     "SoftKMeans",
     "SoftStep",
+    "SpectralClustering",
     "StabilityResult",
     "Step",
     "adjusted_rand_score",
+    "affinity_matrix",
     "assign",
     "calinski_harabasz_score",
     "cluster_profiles",
@@ -90,6 +93,7 @@ __all__ = [
     "silhouette_score",
     "smallest_hard_beta",
     "soft_assign",
+    "spectral_embedding",
     "stability",
     "stability_for_k",
     "update",
