@@ -26,10 +26,10 @@ function loadPlotly() {
   return window.__kmeansPlotly;
 }
 
-/** A coordinate snapped to the canvas grid (as points.snap does in Python). */
+/** A coordinate snapped to the canvas grid: the same arithmetic as points.snap in Python. */
 export function snap(v, low, high, cells) {
-  const t = Math.min(cells, Math.max(0, Math.round(((v - low) / (high - low)) * cells)));
-  return Number((low + (t * (high - low)) / cells).toFixed(6));
+  const t = Math.min(cells, Math.max(0, Math.floor(((v - low) / (high - low)) * cells + 0.5)));
+  return low + (t * (high - low)) / cells;
 }
 
 /** Index of the point nearest to pixel (px, py) within `radius` pixels, or -1. */

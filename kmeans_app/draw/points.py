@@ -40,8 +40,14 @@ def snap(points):
         return np.empty((0, 2))
     if P.ndim != 2 or P.shape[1] != 2 or not np.all(np.isfinite(P)):
         raise DrawError("The drawn points could not be read.")
-    steps = np.clip(np.rint((P - LOW) / (HIGH - LOW) * CELLS), 0, CELLS)
-    return LOW + steps * ((HIGH - LOW) / CELLS)
+    # floor(t + 0.5) rounds halves up, as JavaScript's Math.round does in draw.js.
+    steps = np.clip(np.floor((P - LOW) / (HIGH - LOW) * CELLS + 0.5), 0, CELLS)
+    return _from_steps(steps)
+
+
+def _from_steps(steps):
+    # steps * 10 is exact, then one rounding: the double nearest to steps / 100, as in draw.js.
+    return LOW + steps * (HIGH - LOW) / CELLS
 
 
 def _steps(P):
@@ -65,7 +71,7 @@ def decode(code):
     v = np.array([_INDEX[code[i]] << 6 | _INDEX[code[i + 1]] for i in range(0, len(code), 2)], dtype=np.int64)
     if np.any(v > CELLS):
         raise DrawError("The link's drawn points could not be read.")
-    return LOW + v.reshape(-1, 2) * ((HIGH - LOW) / CELLS)
+    return _from_steps(v.reshape(-1, 2).astype(np.float64))
 
 
 def problem(P, k=None):
