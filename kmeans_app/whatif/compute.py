@@ -27,6 +27,7 @@ MAX_SPLOM_COLUMNS = 6
 # and three runs of a 400,000-row table must stay quick.
 WHATIF_TOL = 1e-4
 WHATIF_MAX_ITER = 300
+WHATIF_FIT_ROWS = 50_000  # larger tables: fit on this many rows, then assign every row
 
 
 def raw_columns(ds):
@@ -56,11 +57,21 @@ def scale(X, how):
     return out
 
 
-def fit_scaled(X, how, k, init, seed):
-    """One K-means run (n_init=1, the sidebar's init and seed) on X under scaling ``how``."""
-    k = min(int(k), len(X))
-    return KMeans(k, init=init, n_init=1, random_state=seed, tol=WHATIF_TOL,
-                  max_iter=WHATIF_MAX_ITER).fit(scale(X, how))
+def fit_scaled(X, how, k, init, seed, max_rows=None):
+    """Cluster labels of every row of X under scaling ``how``: one K-means run (n_init=1, the
+    sidebar's init and seed), fitted on at most ``max_rows`` rows (a fixed random sample;
+    default WHATIF_FIT_ROWS), then every row assigned to its nearest centre."""
+    max_rows = WHATIF_FIT_ROWS if max_rows is None else max_rows
+    Xs = scale(X, how)
+    k = min(int(k), len(Xs))
+    fit_on = Xs if len(Xs) <= max_rows else Xs[fit_sample(len(Xs), max_rows)]
+    model = KMeans(k, init=init, n_init=1, random_state=seed, tol=WHATIF_TOL, max_iter=WHATIF_MAX_ITER).fit(fit_on)
+    return model.labels_ if fit_on is Xs else model.predict(Xs)
+
+
+def fit_sample(n, size, seed=0):
+    """The rows the scaling what-if fits on when there are more than ``size`` (sorted)."""
+    return np.sort(np.random.default_rng(seed).choice(n, size, replace=False))
 
 
 def pairwise_ari(labelings):
@@ -162,13 +173,15 @@ class LabelAgreement:
 
 def label_agreement(known, clusters, k):
     """Contingency table of known labels x clusters and the ARI, NMI and purity."""
-    known = np.asarray(known)
+    # Text labels as integer codes once (sorted like np.unique): the scores only need which rows
+    # share a label, and sorting 400,000 Python strings four times would take seconds.
+    codes, uniques = pd.factorize(np.asarray(known), sort=True)
     clusters = np.asarray(clusters).astype(np.int64)
-    table, classes, found = contingency_matrix(known, clusters, return_labels=True)
+    table, classes, found = contingency_matrix(codes, clusters, return_labels=True)
     full = np.zeros((len(classes), k), dtype=np.int64)
     full[:, found.astype(np.intp)] = table  # empty clusters keep a column of zeros
-    frame = pd.DataFrame(full, index=pd.Index([str(c) for c in classes], name="label"),
+    frame = pd.DataFrame(full, index=pd.Index([str(uniques[c]) for c in classes], name="label"),
                          columns=[f"cluster {j + 1}" for j in range(k)])
-    return LabelAgreement(frame, float(adjusted_rand_score(known, clusters)),
-                          float(normalized_mutual_info_score(known, clusters)),
-                          float(purity_score(known, clusters)), len(classes))
+    return LabelAgreement(frame, float(adjusted_rand_score(codes, clusters)),
+                          float(normalized_mutual_info_score(codes, clusters)),
+                          float(purity_score(codes, clusters)), len(classes))

@@ -44,7 +44,7 @@ def profiles_for(_raw, _labels, data_key, k, init, seed, names):
 @st.cache_resource(max_entries=48, show_spinner=False)
 def scaled_labels(_raw, data_key, how, k, init, seed):
     """Cluster labels of one run on the raw columns under scaling ``how``."""
-    labels = C.fit_scaled(_raw, how, k, init, seed).labels_
+    labels = C.fit_scaled(_raw, how, k, init, seed)
     labels.setflags(write=False)
     return labels
 
@@ -167,7 +167,10 @@ def scaling_section(ds, cfg, raw, P, titles):
     bar.empty()
     st.caption(f"The same k = {k}, init ({init}) and seed ({cfg.seed}) on the chosen columns three ways: as they "
                "are, standardised to mean 0 and sd 1, and rescaled to the range 0 to 1. One run each, "
-               f"stopped at tolerance {C.WHATIF_TOL:g}. Colours follow the raw run's clusters where they "
+               f"stopped at tolerance {C.WHATIF_TOL:g}"
+               + (f", fitted on a random {C.WHATIF_FIT_ROWS:,} rows and then every row assigned to its nearest "
+                  "centre" if len(raw) > C.WHATIF_FIT_ROWS else "")
+               + ". Colours follow the raw run's clusters where they "
                "overlap most. The other pages cluster the "
                + ("standardised" if _standardised(ds) else "raw") + " columns.")
     cols = st.columns(3)

@@ -215,7 +215,7 @@ def test_scaling_what_if_finds_the_dominating_noise_column():
     at = upload_page(frame_csv(frame), labels="truth", k=2)
     ds = at.session_state[state.UPLOAD_KEY]
     raw = C.raw_columns(ds)
-    runs = {how: C.fit_scaled(raw, how, 2, "k-means++", 0).labels_ for how in C.SCALINGS}
+    runs = {how: C.fit_scaled(raw, how, 2, "k-means++", 0) for how in C.SCALINGS}
     assert skm.adjusted_rand_score(y, runs["z-score"]) == 1.0 and skm.adjusted_rand_score(y, runs["min–max"]) == 1.0
     assert abs(skm.adjusted_rand_score(y, runs["raw"])) < 0.2
     assert metric(at, "ARI z-score vs min–max") == "1.000"
@@ -295,6 +295,18 @@ def test_label_agreement_against_sklearn_and_crosstab():
                                   pd.crosstab(known, clusters).to_numpy())
     assert agree.ari == pytest.approx(skm.adjusted_rand_score(known, clusters), abs=1e-12)
     assert agree.nmi == pytest.approx(skm.normalized_mutual_info_score(known, clusters), abs=1e-12)
+
+
+def test_fit_scaled_on_a_sample_assigns_every_row_to_its_nearest_centre():
+    rng = np.random.default_rng(2)
+    X = np.vstack([rng.normal(c, 0.3, size=(300, 2)) for c in (0, 5, 10)])
+    labels = C.fit_scaled(X, "raw", 3, "k-means++", 0, max_rows=100)
+    assert labels.shape == (900,)
+    assert skm.adjusted_rand_score(np.repeat([0, 1, 2], 300), labels) == 1.0
+    # nearest centre of the clusters' means: the assignment is a fixed point
+    means = np.array([X[labels == c].mean(axis=0) for c in range(3)])
+    nearest = ((X[:, None, :] - means[None]) ** 2).sum(axis=2).argmin(axis=1)
+    np.testing.assert_array_equal(nearest, labels)
 
 
 def test_neutralise_is_what_the_download_uses():
