@@ -10,6 +10,7 @@ from .agreement import (
     pairwise_adjusted_rand,
     purity_score,
 )
+from .dbscan import DBSCAN
 from .exceptions import ConvergenceWarning, NotFittedError
 from .kmeans import KMeans, Step, k_means, lloyd
 from .kmedoids import KMedoids, MedoidStep
@@ -39,6 +40,7 @@ from .stability import GapResult, StabilityResult, gap_statistic, stability, sta
 
 __all__ = [
     "BETA_GRID",
+    "DBSCAN",
     "BatchFrame",
     "ClusterProfiles",
     "ColorCounts",
