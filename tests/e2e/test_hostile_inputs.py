@@ -12,6 +12,7 @@ import re
 from tests.fixtures.hostile import (
     BROWSER_CSV_SUBSET,
     BROWSER_IMAGE_SUBSET,
+    BROWSER_WORKBOOK_SUBSET,
     case,
     good_csv,
     good_png,
@@ -84,6 +85,30 @@ def test_bad_csvs_keep_the_good_data(app_url, page):
         assert k_value(page) == "5", f"{cid}: k changed"
         assert sidebar(page).locator('input[aria-label="Dataset"]').input_value() == CSV_SOURCE
         shot(page, f"hostile-csv-{cid}")
+    assert_healthy(page)
+
+
+def test_bad_workbooks_and_parquet_keep_the_good_data(app_url, page):
+    """Excel and Parquet files through the same file input: good ones load, bad ones
+    (zip bomb, password, corrupt) show a message and the earlier data stays."""
+    upload_csv(page, app_url, "good.csv", good_csv())
+    before = data_line(page)
+    set_k(page, 5)
+    file_input = sidebar(page).locator('input[type="file"]')
+    for cid in BROWSER_WORKBOOK_SUBSET:
+        c = case(cid)
+        replace_file(page, file_input, c.filename, c.data, c.mime)
+        no_traceback(page, cid)
+        errors = error_texts(page)
+        if c.expect == "reject":
+            assert errors, f"{cid}: no message for a file that cannot be used"
+            assert data_line(page) == before, f"{cid}: the earlier data is gone"
+        else:
+            assert not errors, f"{cid}: refused: {errors}"
+            assert data_line(page) != before, f"{cid}: did not load"
+            before = data_line(page)
+        assert k_value(page) == "5", f"{cid}: k changed"
+        shot(page, f"hostile-workbook-{cid}")
     assert_healthy(page)
 
 
