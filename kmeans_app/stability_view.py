@@ -123,15 +123,20 @@ def stability_sentence(result):
 
 def gap_sentence(g, k_max):
     where = REFERENCE_WORDS[g.reference]
+    judged = np.asarray(g.gap[:k_max], dtype=float)
+    peak = int(np.argmax(judged)) + 1 if len(judged) else None
+    also = (f" The gap itself is largest at k = {peak}: look at both." if peak is not None and peak != g.best_k
+            else "")
     if g.best_k is None:
         return (f"No k in 1–{k_max} passes the rule Gap(k) ≥ Gap(k+1) − s(k+1): the gap still rises "
                 f"at k = {k_max}. Widen the range of k. (Reference: {where}, B = {g.n_refs}.)")
     if g.best_k == 1:
-        return (f"The gap statistic picks **k = 1**: splitting the data gains no more than splitting "
-                f"reference data without clusters ({where}, B = {g.n_refs}). Either there are no "
-                "clusters, or they lie along a line or a ring, where the rule is known to stop early.")
+        return (f"The gap statistic picks **k = 1**: splitting the data in two gains no more than splitting "
+                f"reference data without clusters ({where}, B = {g.n_refs}). Either there are no clusters, "
+                "or the first split gains little (clusters along a line or on a ring, or overlapping "
+                "pairs), where the rule is known to stop early." + also)
     return (f"The gap statistic picks **k = {g.best_k}**, the smallest k with Gap(k) ≥ Gap(k+1) − s(k+1) "
-            f"(reference: {where}, B = {g.n_refs}).")
+            f"(reference: {where}, B = {g.n_refs})." + also)
 
 
 def _start(data_key):

@@ -19,15 +19,21 @@ REFERENCE_WORDS = {
 }
 
 
-def _layout(fig, y_title, height):
+def _layout(fig, title, subtitle, y_title, height):
+    """Title (and a smaller second line) on top, the legend under the k axis: half-width charts
+    have no room for both above the plot."""
     fig.update_xaxes(dtick=1, title_text="k (number of clusters)")
     fig.update_yaxes(title_text=y_title)
-    fig.update_layout(height=height, margin=dict(l=10, r=10, t=40, b=10), hovermode="closest",
-                      legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0))
+    fig.update_layout(
+        height=height, margin=dict(l=10, r=10, t=64, b=10), hovermode="closest",
+        title=dict(text=f"{title}<br><span style='font-size:12px;color:#555'>{subtitle}</span>", x=0,
+                   xanchor="left", y=0.98, yanchor="top", font=dict(size=15)),
+        legend=dict(orientation="h", y=-0.22, yanchor="top", x=0, font=dict(size=12)),
+    )
     return fig
 
 
-def stability_figure(ks, mean, low, high, n_resamples, *, best=None, height=360):
+def stability_figure(ks, mean, low, high, n_resamples, *, best=None, height=430):
     """Mean pairwise ARI per k (line), the 10th-90th percentile of the pairs (band).
 
     ks, mean, low, high : (m,) arrays.  best : the k to mark (the most stable k >= 2), or None.
@@ -41,7 +47,7 @@ def stability_figure(ks, mean, low, high, n_resamples, *, best=None, height=360)
                              fill="tonexty", fillcolor=BAND_COLOR, hoverinfo="skip",
                              name="10th–90th percentile of the pairs"))
     fig.add_trace(go.Scatter(
-        x=ks, y=mean, mode="lines+markers", name=f"mean ARI between {n_resamples} bootstrap clusterings",
+        x=ks, y=mean, mode="lines+markers", name="mean ARI over the pairs",
         line=dict(color=STABILITY_COLOR, width=3), marker=dict(size=9, color=STABILITY_COLOR),
         customdata=np.column_stack([low, high]),
         hovertemplate="k = %{x}<br>mean ARI %{y:.3f}<br>10–90%: %{customdata[0]:.3f} – "
@@ -57,11 +63,12 @@ def stability_figure(ks, mean, low, high, n_resamples, *, best=None, height=360)
         ))
     lowest = float(np.nanmin(low)) if len(low) else 0.0
     fig.update_yaxes(range=[min(0.0, lowest) - 0.05, 1.05])
-    fig.update_layout(title=dict(text="Stability: do resamples give the same clusters?", x=0, font=dict(size=15)))
-    return _layout(fig, "adjusted Rand index (1 = the same partition)", height)
+    return _layout(fig, "Stability: do resamples give the same clusters?",
+                   f"{n_resamples} bootstrap resamples per k, every pair compared",
+                   "adjusted Rand index (1 = same partition)", height)
 
 
-def gap_figure(ks, gap, s, best_k, reference, n_refs, *, k_max=None, height=360):
+def gap_figure(ks, gap, s, best_k, reference, n_refs, *, k_max=None, height=430):
     """Gap(k) with +/- s_k bars; the rule's pick marked; k_max + 1 drawn faded (it only judges k_max).
 
     reference : "uniform" or "pca" (named in the title).  best_k : int or None.
@@ -71,7 +78,7 @@ def gap_figure(ks, gap, s, best_k, reference, n_refs, *, k_max=None, height=360)
     k_max = int(ks[-1]) - 1 if k_max is None else int(k_max)
     fig = go.Figure()
     fig.add_trace(go.Scatter(
-        x=ks, y=gap, mode="lines+markers", name=f"Gap(k), ± s_k over {n_refs} references",
+        x=ks, y=gap, mode="lines+markers", name="Gap(k) ± s(k)",
         line=dict(color=GAP_COLOR, width=3),
         marker=dict(size=9, color=[GAP_COLOR if k <= k_max else "#9bbbd6" for k in ks]),
         error_y=dict(type="data", array=s, visible=True, color=GAP_COLOR, thickness=1.5, width=6),
@@ -80,7 +87,7 @@ def gap_figure(ks, gap, s, best_k, reference, n_refs, *, k_max=None, height=360)
     if best_k is not None and best_k in ks:
         i = int(np.flatnonzero(ks == best_k)[0])
         fig.add_trace(go.Scatter(
-            x=[best_k], y=[gap[i]], mode="markers", name=f"smallest k with Gap(k) ≥ Gap(k+1) − s(k+1): {best_k}",
+            x=[best_k], y=[gap[i]], mode="markers", name=f"rule's pick: k = {best_k}",
             marker=dict(size=22, symbol="circle-open", color=PICK_COLOR, line=dict(width=3)),
             hovertemplate="picked by the rule<br>k = %{x}<extra></extra>",
         ))
@@ -88,6 +95,5 @@ def gap_figure(ks, gap, s, best_k, reference, n_refs, *, k_max=None, height=360)
     if len(ks) and ks[-1] > k_max:
         fig.add_annotation(x=ks[-1], y=gap[-1], text=f"k = {ks[-1]}: only to judge k = {k_max}",
                            showarrow=True, arrowhead=2, ax=-30, ay=-35, font=dict(size=11, color="#555"))
-    fig.update_layout(title=dict(text=f"Gap statistic (reference: {REFERENCE_WORDS[reference]})", x=0,
-                                 font=dict(size=15)))
-    return _layout(fig, "Gap(k) = E*[log W*] − log W", height)
+    return _layout(fig, "Gap statistic", f"reference: {REFERENCE_WORDS[reference]}, B = {n_refs}",
+                   "Gap(k) = E*[log W*] − log W", height)
