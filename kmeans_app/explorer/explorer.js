@@ -11,6 +11,7 @@ const SYMBOL_CODES = [0, 1, 2, 5, 4, 3, 6, 17, 13, 14, 7, 8, 25, 26, 19, 24, 30,
 const SYMBOL_GLYPHS = ["●", "■", "◆", "▲", "✕", "✚", "▼", "★", "⬟", "⬢", "◀", "▶", "⧗", "⋈", "⏶", "⬥", "⊠", "⊗", "✶", "✳"];
 const MAX_TRAIL = 30; // past positions drawn per centre
 const GRAB_PX = 22; // a press this close to a centre drags it
+const CONFIG = { displayModeBar: false, responsive: false }; // resizing: a ResizeObserver on the chart
 
 // ---------------------------------------------------------------- the math (pure functions)
 
@@ -220,18 +221,23 @@ export function cellShapes(run, centres) {
   return shapes;
 }
 
-/** The traces of one picture: points, point-to-centre lines, trails, centres, the inertia panel. */
-export function drawStep(run, view) {
-  const { k, m, colors } = run;
-  const { centres, labels, cursor, lines } = view;
-  const traces = [];
+// The chart is two Plotly plots with the same size and axes, one over the other: the base holds
+// the many points (WebGL) and the cells (layout shapes, under the points); the overlay (SVG, see-
+// through) holds what moves at every half-step: centres, their trails and the inertia panel. A step
+// that moves only centres then redraws a few SVG markers, and the points are redrawn only when their
+// labels change (about half the steps).
+
+/** The base plot's traces: the points coloured and shaped by cluster, optionally a line to each centre. */
+export function baseTraces(run, view) {
+  const { k, m } = run;
+  const { centres, labels, lines } = view;
   const codes = labels || run.unassigned;
-  traces.push({
+  const traces = [{
     type: "scattergl", mode: "markers", x: run.px, y: run.py, name: "points",
     showlegend: false, hoverinfo: "x+y",
     marker: { color: codes, symbol: symbolsOf(run, codes), colorscale: run.scale, cmin: -0.5, cmax: k + 0.5,
       size: m <= 2000 ? 8 : 5, opacity: 0.9, line: { width: 0.5, color: "rgba(0,0,0,0.45)" } },
-  });
+  }];
   if (lines && labels) { // a segment from every point to its centre, separated by gaps
     const x = new Float64Array(3 * m), y = new Float64Array(3 * m);
     for (let i = 0; i < m; i++) {
@@ -242,15 +248,20 @@ export function drawStep(run, view) {
     traces.push({ type: "scattergl", mode: "lines", x, y, hoverinfo: "skip", showlegend: false,
       name: "to centre", line: { width: 0.6, color: "rgba(60,60,60,0.35)" } });
   }
-  traces.push(trailTrace(run, cursor, view.dragged ? centres : null));
-  traces.push({
-    type: "scattergl", mode: "markers", name: "centres", hoverinfo: "text", showlegend: false,
-    x: Array.from({ length: k }, (_, j) => centres[2 * j]), y: Array.from({ length: k }, (_, j) => centres[2 * j + 1]),
-    hovertext: Array.from({ length: k }, (_, j) => `centre ${j + 1}: (${fmt(centres[2 * j])}, ${fmt(centres[2 * j + 1])})`),
-    marker: { color: colors, symbol: run.symbols, size: 22, line: { width: 3, color: "black" } },
-  });
-  traces.push(...inertiaTraces(run, cursor, view.liveInertia));
   return traces;
+}
+
+/** The overlay's traces: the centres' trails, the centres, the inertia panel. */
+export function overlayTraces(run, view) {
+  const { k, colors } = run;
+  const { centres, cursor } = view;
+  return [
+    trailTrace(run, cursor, view.dragged ? centres : null),
+    { type: "scatter", mode: "markers", name: "centres", hoverinfo: "skip", showlegend: false,
+      x: Array.from({ length: k }, (_, j) => centres[2 * j]), y: Array.from({ length: k }, (_, j) => centres[2 * j + 1]),
+      marker: { color: colors, symbol: run.symbols, size: 22, line: { width: 3, color: "black" } } },
+    ...inertiaTraces(run, cursor, view.liveInertia),
+  ];
 }
 
 function symbolsOf(run, codes) {
@@ -270,8 +281,7 @@ function trailTrace(run, cursor, live) {
     for (const pos of kept) { x.push(pos[2 * j]); y.push(pos[2 * j + 1]); c.push(j); }
     x.push(null); y.push(null); c.push(j);
   }
-  // WebGL like the points, so it is drawn above them (the WebGL layer covers SVG traces)
-  return { type: "scattergl", mode: t > 1 ? "lines+markers" : "markers", x, y, hoverinfo: "skip", name: "centre paths", showlegend: false,
+  return { type: "scatter", mode: t > 1 ? "lines+markers" : "markers", x, y, hoverinfo: "skip", name: "centre paths", showlegend: false,
     line: { color: "#444444", width: 1.5, dash: "dot" }, connectgaps: false,
     marker: { color: c, colorscale: run.scale, cmin: -0.5, cmax: k + 0.5, size: 8, opacity: 0.8 } };
 }
@@ -301,17 +311,32 @@ function inertiaTraces(run, cursor, live) {
   return out;
 }
 
-function plotLayout(run, shapes) {
-  const [x0, x1, y0, y1] = run.box, w = 0.64, ticks = { size: 14 };
+const PLOT_W = 0.64; // the data panel's share of the width; the inertia panel is on the right
+
+function axes(run, visible) {
+  const [x0, x1, y0, y1] = run.box, ticks = { size: 14 };
+  const hide = visible ? {} : { showgrid: false, showticklabels: false, ticks: "", showline: false };
   return {
-    font: { size: 16 }, margin: { l: 60, r: 10, t: 10, b: 50 }, hovermode: "closest", dragmode: false,
-    uirevision: run.run, showlegend: false, shapes,
-    xaxis: { domain: [0, w], range: [x0, x1], autorange: false, constrain: "domain", zeroline: false,
-      title: { text: plain(run.axes[0]) }, tickfont: ticks },
+    xaxis: { domain: [0, PLOT_W], range: [x0, x1], autorange: false, constrain: "domain", zeroline: false,
+      title: { text: visible ? plain(run.axes[0]) : "" }, tickfont: ticks, ...hide },
     yaxis: { range: [y0, y1], autorange: false, scaleanchor: "x", scaleratio: 1, constrain: "domain", zeroline: false,
-      title: { text: plain(run.axes[1]) }, tickfont: ticks },
-    xaxis2: { domain: [w + 0.1, 1], anchor: "y2", title: { text: "half-step" }, tickfont: ticks,
-      range: [0.5, Math.max(run.steps ? run.steps.length - 1 : 1, 1) + 0.5], autorange: false },
+      title: { text: visible ? plain(run.axes[1]) : "" }, tickfont: ticks, ...hide },
+  };
+}
+
+const FRAME = { font: { size: 16 }, margin: { l: 60, r: 10, t: 10, b: 50 }, hovermode: "closest", dragmode: false,
+  showlegend: false };
+
+function baseLayout(run, shapes) {
+  return { ...FRAME, uirevision: run.run, shapes, ...axes(run, true) };
+}
+
+function overlayLayout(run) {
+  const ticks = { size: 14 };
+  return {
+    ...FRAME, uirevision: run.run, paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "rgba(0,0,0,0)", ...axes(run, false),
+    xaxis2: { domain: [PLOT_W + 0.1, 1], anchor: "y2", title: { text: "half-step" }, tickfont: ticks,
+      range: [0.5, Math.max(run.steps.length - 1, 1) + 0.5], autorange: false },
     yaxis2: { anchor: "x2", domain: [0.5, 1], title: { text: "inertia" }, tickfont: ticks },
   };
 }
@@ -331,8 +356,7 @@ function pickTraces(run) {
 
 function pickLayout(run) {
   const [x0, x1, y0, y1] = run.box;
-  return { font: { size: 16 }, margin: { l: 60, r: 10, t: 10, b: 50 }, hovermode: "closest", dragmode: false,
-    xaxis: { range: [x0, x1], autorange: false, constrain: "domain", title: { text: plain(run.axes[0]) } },
+  return { ...FRAME, xaxis: { range: [x0, x1], autorange: false, constrain: "domain", title: { text: plain(run.axes[0]) } },
     yaxis: { range: [y0, y1], autorange: false, scaleanchor: "x", scaleratio: 1, constrain: "domain",
       title: { text: plain(run.axes[1]) } } };
 }
@@ -343,7 +367,7 @@ class ExplorerView {
   constructor(root) {
     this.root = root.querySelector(".kx-root");
     const q = (role) => this.root.querySelector(`[data-role="${role}"]`);
-    this.el = { plot: q("plot"), slider: q("slider"), where: q("where"), label: q("label"), story: q("story"),
+    this.el = { plot: q("plot"), over: q("over"), chart: this.root.querySelector(".kx-chart"), slider: q("slider"), where: q("where"), label: q("label"), story: q("story"),
       speed: q("speed"), lines: q("lines"), hint: q("hint"), math: q("math"), mathTitle: q("math-title"),
       source: q("source"), legend: q("legend") };
     this.buttons = Object.fromEntries([...this.root.querySelectorAll("[data-action]")].map((b) => [b.dataset.action, b]));
@@ -359,19 +383,22 @@ class ExplorerView {
     on(this.el.speed, "change", () => { if (this.timer) { this.pause(); this.play(); } });
     on(this.el.lines, "change", () => this.draw());
     on(this.root, "keydown", (e) => this.key(e));
-    const plot = this.el.plot;
-    on(plot, "pointerdown", (e) => this.pointerDown(e), true);
-    on(plot, "pointermove", (e) => this.pointerMove(e), true);
-    on(plot, "pointerup", (e) => this.pointerUp(e), true);
-    on(plot, "pointercancel", (e) => this.pointerUp(e), true);
-    this.resize = new ResizeObserver(() => { if (window.Plotly && plot.data) window.Plotly.Plots.resize(plot); });
-    this.resize.observe(plot);
+    const chart = this.el.chart;
+    on(chart, "pointerdown", (e) => this.pointerDown(e), true);
+    on(chart, "pointermove", (e) => this.pointerMove(e), true);
+    on(chart, "pointerup", (e) => this.pointerUp(e), true);
+    on(chart, "pointercancel", (e) => this.pointerUp(e), true);
+    this.resize = new ResizeObserver(() => {
+      if (!window.Plotly) return;
+      for (const gd of [this.el.plot, this.el.over]) if (gd.data) window.Plotly.Plots.resize(gd);
+    });
+    this.resize.observe(chart);
   }
 
   destroy() {
     this.pause();
     this.resize.disconnect();
-    if (window.Plotly) window.Plotly.purge(this.el.plot);
+    if (window.Plotly) { window.Plotly.purge(this.el.plot); window.Plotly.purge(this.el.over); }
   }
 
   /** New data from the server (each script run): a new run resets the view, the same one keeps it. */
@@ -426,7 +453,8 @@ class ExplorerView {
     this.el.label.textContent = n < run.k ? `Click a point to place centre ${n + 1} of ${run.k}` : `All ${run.k} centres picked`;
     this.el.story.textContent = run.sampled ? `The chart shows ${run.m.toLocaleString("en-US")} of the ${run.n.toLocaleString("en-US")} rows.` : "";
     this.el.hint.textContent = "";
-    P.react(this.el.plot, pickTraces(run), pickLayout(run), { displayModeBar: false, responsive: true });
+    this.baseFor = null;
+    P.react(this.el.plot, pickTraces(run), pickLayout(run), CONFIG);
     if (!this.el.plot.__kxPick) { // one click handler for the life of the plot
       this.el.plot.__kxPick = true;
       this.el.plot.on("plotly_click", (ev) => {
@@ -489,8 +517,15 @@ class ExplorerView {
     const centres = dragged || run.centresOf[i];
     let labels = run.labelsOf[i], live = null;
     if (dragged) { labels = nearestCentre(run.xy, dragged); live = inertia(run.xy, dragged, labels); }
-    const traces = drawStep(run, { centres, labels, cursor: i, lines: this.el.lines.checked, dragged: !!dragged, liveInertia: live });
-    window.Plotly.react(this.el.plot, traces, plotLayout(run, cellShapes(run, centres)), { displayModeBar: false, responsive: true });
+    const P = window.Plotly, view = { centres, labels, cursor: i, lines: this.el.lines.checked, dragged: !!dragged, liveInertia: live };
+    const shapes = cellShapes(run, centres), lines = view.lines && !!labels;
+    if (this.baseFor !== run || this.baseLabels !== labels || lines || this.baseLines !== lines) {
+      P.react(this.el.plot, baseTraces(run, view), baseLayout(run, shapes), CONFIG); // points change
+      this.baseFor = run; this.baseLabels = labels; this.baseLines = lines;
+    } else if (run.cells) {
+      P.relayout(this.el.plot, { shapes }); // same points, new cells: only the shapes are redrawn
+    }
+    P.react(this.el.over, overlayTraces(run, view), overlayLayout(run), CONFIG);
     // For bench/browser_bench.py: the first animation frame after the update call, and a draw count.
     requestAnimationFrame(() => { this.root.dataset.drawnAt = String(performance.now()); this.root.dataset.draws = String(++this.frame); });
     this.el.slider.value = String(i);
@@ -589,15 +624,15 @@ class ExplorerView {
     this.pause();
     this.dragged = Float64Array.from(this.dragged || run.centresOf[this.cursor]);
     this.drag = { j, pending: false };
-    this.el.plot.setPointerCapture(e.pointerId);
-    this.el.plot.classList.add("kx-dragging");
+    this.el.chart.setPointerCapture(e.pointerId);
+    this.el.chart.classList.add("kx-dragging");
     this.root.focus({ preventScroll: true });
   }
 
   pointerMove(e) {
     if (!this.drag) {
       if (this.run && this.run.draggable && this.run.mode === "run") {
-        this.el.plot.classList.toggle("kx-over-centre", this.nearestCentreAt(e) >= 0);
+        this.el.chart.classList.toggle("kx-over-centre", this.nearestCentreAt(e) >= 0);
       }
       return;
     }
@@ -616,7 +651,7 @@ class ExplorerView {
     if (!this.drag) return;
     e.preventDefault(); e.stopPropagation();
     this.drag = null;
-    this.el.plot.classList.remove("kx-dragging");
+    this.el.chart.classList.remove("kx-dragging");
     this.draw();
     this.showDragButtons(true);
   }

@@ -13,7 +13,8 @@ from .conftest import assert_healthy, shot, wait_idle
 
 ROOT = ".kx-root"
 READY = '.kx-root[data-ready="1"]'
-PLOT = ".kx-plot"
+PLOT = ".kx-plot:not(.kx-over)"  # the base plot: points and cells
+OVER = ".kx-over"  # the overlay: centres, trails, inertia
 
 
 def open_explorer(page, url):
@@ -54,7 +55,7 @@ def point_codes(page):
 def centre_pixels(page):
     """Page coordinates of every centre marker."""
     return page.evaluate(f"""() => {{
-        const gd = document.querySelector('{PLOT}'), fl = gd._fullLayout, r = gd.getBoundingClientRect();
+        const gd = document.querySelector('{OVER}'), fl = gd._fullLayout, r = gd.getBoundingClientRect();
         const c = gd.data.find((t) => t.name === 'centres');
         return c.x.map((x, j) => [r.left + fl.xaxis._offset + fl.xaxis.d2p(x),
                                   r.top + fl.yaxis._offset + fl.yaxis.d2p(c.y[j])]);
@@ -240,7 +241,9 @@ def test_cursor_survives_page_switch_reload_and_resize(app_url, page):
     assert step_no(page) == 3, "the reload lost the cursor"
     width = page.evaluate(f"() => document.querySelector('{PLOT}')._fullLayout.width")
     page.set_viewport_size({"width": 1000, "height": 800})
-    page.wait_for_function(f"(w) => document.querySelector('{PLOT}')._fullLayout.width < w", arg=width, timeout=10_000)
+    for gd in (PLOT, OVER):  # both layers follow, so the overlay stays aligned with the points
+        page.wait_for_function(f"(w) => document.querySelector('{gd}')._fullLayout.width < w", arg=width,
+                               timeout=10_000)
     shot(page, "explorer-11-resized")
     assert_healthy(page)
 
