@@ -16,6 +16,7 @@ from ._validation import (
 )
 from .base import BaseEstimator, ClusterMixin, TransformerMixin, check_is_fitted
 from .exceptions import ConvergenceWarning
+from .hamerly import bounded_e_step, use_bounds
 from .lloyd import _Engine, _frame, _squared_distances, assign, inertia
 from .seeding import _kmeans_plusplus, _random_init
 
@@ -169,8 +170,15 @@ def _lloyd_kernel(algorithm, n, d, k):
     (centers, labels, inertia, n_iter, history). The single place where
     "lloyd", "hamerly", "elkan" and "auto" are dispatched.
     """
-    # Until the bounded (Hamerly) kernel is wired in, every algorithm runs plain Lloyd.
-    return _run_lloyd
+    if algorithm == "lloyd" or (algorithm == "auto" and not use_bounds(n, d, k)):
+        return _run_lloyd
+    return _run_hamerly  # "hamerly", "elkan" (scikit-learn's name for a bounded Lloyd), "auto"
+
+
+def _run_hamerly(engine, centers, max_iter, tol, record_labels, start=None):
+    """``_run_lloyd`` with the bounded E step of hamerly.py: the same run, most distances skipped."""
+    with bounded_e_step(engine, len(centers)):
+        return _run_lloyd(engine, centers, max_iter, tol, record_labels, start=start)
 
 
 def _report(run, max_iter, tol, engine):

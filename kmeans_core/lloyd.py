@@ -231,6 +231,8 @@ class _Engine:
         self._chunks = {}
         self._states = {}
         self._moved = None  # (old_labels, labels, rows whose label differs), set by assign
+        self.bounded = None  # hamerly.py's E step while a bounded run is on (see bounded_e_step)
+        self.last_gain = 0.0  # the last M step's decrease of the objective (the bounded E step uses it)
         self._sums = None  # (labels, sums, counts, rows changed since the last full sums)
 
     # -- units ---------------------------------------------------------------
@@ -249,19 +251,26 @@ class _Engine:
         return np.ldexp(value, -self.exponent)
 
     # -- parallel plumbing -----------------------------------------------------
-    def chunks(self, k, min_parts=1):
-        key = (k, min_parts)
+    def chunks(self, k, min_parts=1, n_rows=None):
+        """(start, stop) blocks of about BLOCK_BYTES / (k * itemsize) rows covering range(n_rows)."""
+        n = self.n if n_rows is None else n_rows
+        key = (k, min_parts, n)
         if key not in self._chunks:
+            if len(self._chunks) > 64:  # the bounded E step asks for many row counts
+                self._chunks.clear()
             rows = max(256, BLOCK_BYTES // (self.dtype.itemsize * k))
-            rows = min(rows, -(-self.n // min_parts))
-            self._chunks[key] = [(s, min(s + rows, self.n)) for s in range(0, self.n, rows)]
+            rows = min(rows, -(-n // min_parts))
+            self._chunks[key] = [(s, min(s + rows, n)) for s in range(0, n, rows)]
         return self._chunks[key]
 
-    def parallel(self, k):
-        return _n_workers() > 1 and self.n * k * (self.d + 1) >= _PARALLEL_WORK and self.n >= 4096
+    def parallel(self, k, n_rows=None):
+        n = self.n if n_rows is None else n_rows
+        return _n_workers() > 1 and n * k * (self.d + 1) >= _PARALLEL_WORK and n >= 4096
 
-    def run(self, k, task, per_worker_state):
+    def run(self, k, task, per_worker_state, n_rows=None):
         """Run ``task(state, start, stop)`` over the row chunks; return results in chunk order.
+
+        ``n_rows``: chunks of range(n_rows) instead of all rows (the task maps them to rows).
 
         Two workers (the calling thread and one pool thread) take the next chunk in turn,
         so when other load on the machine slows one of them the other simply does more;
@@ -276,10 +285,10 @@ class _Engine:
                 self._states[key] = per_worker_state()
             return self._states[key]
 
-        if not self.parallel(k):
+        if not self.parallel(k, n_rows):
             st = state(0)
-            return [task(st, s, e) for s, e in self.chunks(k)]
-        chunks = self.chunks(k, min_parts=2)
+            return [task(st, s, e) for s, e in self.chunks(k, n_rows=n_rows)]
+        chunks = self.chunks(k, min_parts=2, n_rows=n_rows)
         results = [None] * len(chunks)
         lock = threading.Lock()
         queue = iter(range(len(chunks)))
@@ -320,6 +329,8 @@ class _Engine:
         Returns (inertia in engine units, number of labels that differ from old_labels).
         The rows that changed are kept for the next ``update`` (see ``cluster_sums``).
         """
+        if self.bounded is not None:  # same contract, most distances skipped (hamerly.py)
+            return self.bounded.assign(centers, labels, old_labels)
         k, d = centers.shape
         B = np.empty((d + 2, k), dtype=self.dtype)
         B[:d] = -2.0 * centers.T
@@ -393,6 +404,22 @@ class _Engine:
         if old_labels is not None and all(m is not None for m in moved):
             self._moved = (old_labels, labels, np.concatenate(moved))
         return sum(r[0] for r in results), sum(r[1] for r in results)
+
+    def note_moved(self, k, old_labels, labels, moved):
+        """Keep the rows that changed (increasing order) for the incremental M step.
+
+        The bounded E step calls this; it applies plain ``assign``'s rule (a list only
+        when at most 1 row in _INCREMENTAL_SHARE changed in every chunk), so both give
+        the M step the same input and the centres come out bit for bit the same.
+        """
+        self._moved = None
+        if old_labels is None or moved is None:
+            return
+        chunks = self.chunks(k, min_parts=2 if self.parallel(k) else 1)
+        bounds = np.array([s for s, _ in chunks] + [self.n])
+        per_chunk = np.diff(np.searchsorted(moved, bounds))
+        if np.all(per_chunk * _INCREMENTAL_SHARE <= np.diff(bounds)):
+            self._moved = (old_labels, labels, moved)
 
     # -- M step ------------------------------------------------------------------
     @property
@@ -540,6 +567,7 @@ class _Engine:
         step_sq[~full] = 0.0
         step_sq[targets] = 0.0
         gain = moved_sq + float(step_sq.sum())
+        self.last_gain = gain
         return new.astype(self.dtype), relocated, gain
 
     # -- k-means++ -----------------------------------------------------------------
