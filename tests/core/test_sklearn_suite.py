@@ -14,6 +14,10 @@ stay scikit-learn's: they build the data and are the oracles.
 
 ``global_random_seed`` follows scikit-learn's ``SKLEARN_TESTS_GLOBAL_RANDOM_SEED``
 (default 42; ``all`` or ``0-99`` for more); ``global_dtype`` runs float64 and float32.
+With other seeds, test_k_means_function (a single k-means++ start) can land in a local
+optimum: seed 14 does. That is the method, not the port: from the same 3,000 k-means++
+starts, our Lloyd and scikit-learn's gave identical labels, and 1.0% of those starts
+miss the true clusters in both; scikit-learn's seeds 0-99 happen to avoid them.
 
 Left out, by group, at collection (never skipped at run time):
 
