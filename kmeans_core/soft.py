@@ -22,7 +22,7 @@ data", and one slider (say 0.1 to 10,000) fits every dataset whatever its units.
 ``scale=s2`` to use the same convention there.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -38,9 +38,11 @@ from .base import BaseEstimator, ClusterMixin, check_is_fitted
 from .lloyd import _frame, _squared_distances
 from .seeding import kmeans_plusplus, random_init
 
-# A fixed log grid of dimensionless beta values (5 per decade, 0.1 to 10,000),
+# A fixed log grid of dimensionless beta values (5 per decade, 0.1 to 1,000,000),
 # scanned by smallest_hard_beta. Fixed so that the answer is comparable between datasets.
-BETA_GRID = np.logspace(-1, 4, 26)
+# It reaches 1e6 because overlapping clusters keep a few boundary points split
+# between two centres up to beta ~ 1e5 (4 touching blobs of 5,000 points).
+BETA_GRID = np.logspace(-1, 6, 36)
 RECORD_RESPONSIBILITIES_UP_TO = 50_000  # record="auto" keeps responsibilities up to this many rows
 
 
@@ -54,7 +56,8 @@ class SoftStep:
     shares : (n, k) uint8 responsibilities, round(255 * r_ij), or None (init, or not recorded).
         255 per row up to rounding: enough to colour points, 1/8 of the float64 memory.
     log_likelihood : log-likelihood of the data under the equal-weight spherical
-        mixture the run is EM for (None for the init). It never decreases.
+        mixture the run is EM for, for this step's centres (an E step scores the centres
+        it starts from; None for the init). It never decreases.
     soft_inertia : sum_ij r_ij ||x_i - m_j||^2 with this step's responsibilities and centres.
     """
 
@@ -215,6 +218,8 @@ class SoftKMeans(ClusterMixin, BaseEstimator):
         # log p(x) of N(x; m, s I) with s = 1/(2b), mixed with weights 1/k:
         # log sum_j exp(-b D_ij) - log k + (d/2) log(b / pi).
         constant = n * (0.5 * d * np.log(b / np.pi) - np.log(k))
+        mean = X.mean(axis=0)
+        x_sq = np.einsum("ij,ij->i", X - mean, X - mean)  # for the M step's soft inertia
         converged = False
         n_iter = 0
         for it in range(1, max_iter + 1):
@@ -223,20 +228,27 @@ class SoftKMeans(ClusterMixin, BaseEstimator):
             loglik = float(log_norm.sum() + constant)
             history.append(SoftStep("E", it, history[-1].centers, _shares(R) if keep else None,
                                     loglik, float(np.einsum("ij,ij->", R, D))))
-            new = _weighted_means(X, R, centers)
+            new, mass = _weighted_means(X, R, centers)
             shift = float(np.sum((new - centers) ** 2))
             centers = new
-            D_new = _responsibilities(X, centers, b)[1]
+            # sum_ij r_ij ||x_i - m_j||^2 for the new (weighted-mean) centres, without new distances:
+            # per centre it is sum_i r_ij ||x_i - mean||^2 - n_j ||m_j - mean||^2 (data centred first)
+            moved = centers - mean
+            soft_inertia = float((R.T @ x_sq).sum() - mass @ np.einsum("ij,ij->i", moved, moved))
             history.append(SoftStep("M", it, _frozen(centers.copy()), history[-1].shares,
-                                    loglik, float(np.einsum("ij,ij->", R, D_new))))
+                                    None, max(soft_inertia, 0.0)))  # log-likelihood: filled in below
             if shift <= tol * s2:
                 converged = True
                 break
         R, D, log_norm = _responsibilities(X, centers, b)
+        final = float(log_norm.sum() + constant)
+        # an M step's log-likelihood is that of its new centres: the next E step's value
+        scores = [step.log_likelihood for step in history[3::2]] + [final]
+        history[2::2] = [replace(step, log_likelihood=value) for step, value in zip(history[2::2], scores)]
         self.cluster_centers_ = centers
         self.responsibilities_ = R
         self.labels_ = R.argmax(axis=1).astype(np.int32)
-        self.log_likelihood_ = float(log_norm.sum() + constant)
+        self.log_likelihood_ = final
         self.n_iter_ = n_iter
         self.converged_ = converged
         self.beta_scaled_ = b
@@ -261,13 +273,16 @@ class SoftKMeans(ClusterMixin, BaseEstimator):
 
 
 def _weighted_means(X, R, previous):
-    """Soft M step m_j = sum_i r_ij x_i / sum_i r_ij; a centre with no mass at all stays put."""
+    """Soft M step m_j = sum_i r_ij x_i / sum_i r_ij (and the masses sum_i r_ij).
+
+    A centre with no mass at all (every r_ij underflowed to 0) stays where it is.
+    """
     mass = R.sum(axis=0)
     sums = R.T @ X
     centers = previous.copy()
     has_mass = mass > 0
     centers[has_mass] = sums[has_mass] / mass[has_mass, None]
-    return centers
+    return centers, mass
 
 
 def _shares(R):

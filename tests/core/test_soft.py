@@ -79,6 +79,19 @@ def test_log_likelihood_never_decreases_and_history_layout():
     assert phases[0] == "init" and phases[1::2] == ["E"] * m.n_iter_ and phases[2::2] == ["M"] * m.n_iter_
     ll = [s.log_likelihood for s in m.history_ if s.phase == "E"] + [m.log_likelihood_]
     assert all(b >= a - 1e-9 * abs(a) for a, b in zip(ll, ll[1:]))
+    # an M step scores its new centres: the same value as the next E step
+    for upd, nxt in zip(m.history_[2::2], m.history_[3::2]):
+        assert upd.log_likelihood == nxt.log_likelihood
+    assert m.history_[-1].log_likelihood == m.log_likelihood_
+    # the M step's soft inertia: E-step responsibilities with the new centres, by brute force
+    b = 2.0 / np.mean(X.var(axis=0))
+    first_m = m.history_[2]
+    D0 = ((X[:, None] - m.history_[1].centers[None]) ** 2).sum(-1)
+    R = np.exp(-b * (D0 - D0.min(1, keepdims=True)))
+    R /= R.sum(1, keepdims=True)
+    D1 = ((X[:, None] - first_m.centers[None]) ** 2).sum(-1)
+    assert first_m.soft_inertia == pytest.approx((R * D1).sum(), rel=1e-9)
+    assert m.history_[1].soft_inertia == pytest.approx((R * D0).sum(), rel=1e-9)
     shares = m.history_[1].shares
     assert shares.dtype == np.uint8 and shares.shape == (300, 4)
     assert np.all(np.abs(shares.astype(int).sum(1) - 255) <= 2)
