@@ -6,6 +6,7 @@ as one blob), and, when haproxy is installed, haproxy itself accepts the file (`
 
 import importlib.util
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -121,3 +122,30 @@ def test_kmeans_threads_caps_the_cores_worker_threads():
                          text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["1", "1"]
+
+
+def test_the_compose_haproxy_config_is_the_generated_one():
+    """deploy/haproxy.cfg (used by deploy/compose.yaml) is exactly what haproxy_config produces."""
+    expected = cs.haproxy_config([cs.Replica("app1", "app1", 8501), cs.Replica("app2", "app2", 8501)],
+                                 "0.0.0.0", 8501)
+    assert (ROOT / "deploy" / "haproxy.cfg").read_text() == expected
+
+
+def test_deploy_files_share_the_secret_and_keep_affinity():
+    """Checked on the text (no YAML parser in the environment): the lines that matter are there."""
+    compose = (ROOT / "deploy" / "compose.yaml").read_text()
+    assert "STREAMLIT_SERVER_COOKIE_SECRET: ${KMEANS_COOKIE_SECRET:?" in compose  # from the environment
+    apps = re.findall(r"^  (app\d+): \*app$", compose, re.M)
+    servers = [line.split()[1] for line in (ROOT / "deploy" / "haproxy.cfg").read_text().splitlines()
+               if line.strip().startswith("server ")]
+    assert len(apps) >= 2 and sorted(apps) == sorted(servers)
+    k8s = (ROOT / "deploy" / "kubernetes" / "kmeans.yaml").read_text()
+    assert re.findall(r"^kind: (\w+)$", k8s, re.M) == ["Deployment", "Service", "Ingress"]
+    assert "secretKeyRef: { name: kmeans-cookie, key: cookie-secret }" in k8s
+    assert '{ name: KMEANS_THREADS, value: "1" }' in k8s
+    assert 'nginx.ingress.kubernetes.io/affinity: "cookie"' in k8s
+    timeout = re.search(r'proxy-read-timeout: "(\d+)"', k8s)
+    assert timeout and int(timeout.group(1)) >= 3600
+    assert "ingressClassName: nginx" in k8s
+    for text in (compose, k8s, (ROOT / "Dockerfile").read_text()):
+        assert not re.search(r"COOKIE_SECRET[=:]\s*['\"]?[0-9a-f]{16,}", text), "a committed secret"
