@@ -22,6 +22,7 @@ data", and one slider (say 0.1 to 10,000) fits every dataset whatever its units.
 ``scale=s2`` to use the same convention there.
 """
 
+import warnings
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -35,6 +36,7 @@ from ._validation import (
     check_tol,
 )
 from .base import BaseEstimator, ClusterMixin, check_is_fitted
+from .exceptions import ConvergenceWarning
 from .lloyd import _frame, _squared_distances
 from .seeding import kmeans_plusplus, random_init
 
@@ -179,7 +181,7 @@ class SoftKMeans(ClusterMixin, BaseEstimator):
     n_features_in_ : int
     """
 
-    def __init__(self, n_clusters=8, *, beta=10.0, init="k-means++", max_iter=300, tol=1e-6,
+    def __init__(self, n_clusters=8, beta=10.0, *, init="k-means++", max_iter=300, tol=1e-6,
                  random_state=None, record="auto"):
         self.n_clusters = n_clusters
         self.beta = beta
@@ -245,6 +247,10 @@ class SoftKMeans(ClusterMixin, BaseEstimator):
         # an M step's log-likelihood is that of its new centres: the next E step's value
         scores = [step.log_likelihood for step in history[3::2]] + [final]
         history[2::2] = [replace(step, log_likelihood=value) for step, value in zip(history[2::2], scores)]
+        if not converged:
+            warnings.warn(f"SoftKMeans did not converge in max_iter={max_iter} iterations "
+                          "(the centres still moved more than tol); increase max_iter or tol.",
+                          ConvergenceWarning, stacklevel=2)
         self.cluster_centers_ = centers
         self.responsibilities_ = R
         self.labels_ = R.argmax(axis=1).astype(np.int32)

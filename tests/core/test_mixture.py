@@ -160,6 +160,16 @@ def test_full_covariance_finds_stretched_clusters_kmeans_cuts():
     assert adjusted_rand_score(y, gm.labels_) > 0.95 > adjusted_rand_score(y, km.labels_)
 
 
+def test_n_init_keeps_the_best_run():
+    X, _ = _stretched_blobs(600, 4, seed=8)
+    single = GaussianMixture(4, init_params="random", tol=1e-4, max_iter=300, random_state=0).fit(X)
+    best = GaussianMixture(4, init_params="random", tol=1e-4, max_iter=300, n_init=4, random_state=0).fit(X)
+    # the first of the four runs is the single run (same Generator stream)
+    assert best.lower_bound_ >= single.lower_bound_
+    assert best.lower_bound_ == pytest.approx(best.score(X), abs=1e-3)
+    assert best.history_[-1].log_likelihood == pytest.approx(best.score(X) * len(X), rel=1e-12)
+
+
 def test_bic_picks_the_true_number_of_components():
     X, _ = make_blobs(600, centers=[[0, 0], [8, 0], [0, 8]], random_state=6)
     bics = [GaussianMixture(k, random_state=0).fit(X).bic(X) for k in range(1, 6)]

@@ -5,6 +5,7 @@ import pytest
 from sklearn.datasets import make_blobs
 
 from kmeans_core import KMeans
+from kmeans_core.exceptions import ConvergenceWarning
 from kmeans_core.soft import BETA_GRID, SoftKMeans, data_scale, smallest_hard_beta, soft_assign
 
 
@@ -51,7 +52,8 @@ def test_soft_assign_bad_input():
 def test_m_step_is_the_weighted_mean_and_loglik_matches_the_mixture_density():
     X, _ = make_blobs(60, centers=3, random_state=1)
     init = X[:3].copy()
-    m = SoftKMeans(3, beta=0.7, init=init, max_iter=1).fit(X)
+    with pytest.warns(ConvergenceWarning):
+        m = SoftKMeans(3, beta=0.7, init=init, max_iter=1).fit(X)
     b = 0.7 / np.mean(X.var(axis=0))
     D = ((X[:, None] - init[None]) ** 2).sum(-1)
     R = np.exp(-b * D)
@@ -104,7 +106,8 @@ def test_labels_become_the_hard_runs_as_beta_grows():
     hard = KMeans(4, init=init, tol=0).fit(X)
     agree = []
     for beta in (0.3, 3.0, 30.0, 300.0, 3000.0):
-        soft = SoftKMeans(4, beta=beta, init=init, tol=1e-10).fit(X)
+        soft = SoftKMeans(4, beta=beta, init=init, tol=1e-10, max_iter=5000).fit(X)
+        assert soft.converged_
         agree.append(np.mean(soft.labels_ == hard.labels_))
     assert agree[0] < 1.0  # soft enough to differ
     assert agree[-1] == 1.0
@@ -125,6 +128,13 @@ def test_smallest_hard_beta_on_the_grid():
         labels = SoftKMeans(3, beta=float(smaller), init=init).fit(X).labels_
         assert not np.array_equal(labels, hard)
     assert smallest_hard_beta(X, init, hard, grid=[1e-3])[0] is None
+
+
+def test_not_converging_warns():
+    X, _ = make_blobs(200, centers=3, random_state=6)
+    with pytest.warns(ConvergenceWarning, match="max_iter=2"):
+        m = SoftKMeans(3, 1.0, max_iter=2, tol=0.0, random_state=0).fit(X)
+    assert not m.converged_ and m.n_iter_ == 2
 
 
 def test_data_scale_and_bad_input():
