@@ -151,7 +151,8 @@ def render_panel():
         st.error(error)
         if ds is not None:
             st.caption(f"The previous {len(ds.X):,} points are still in use.")
-    with st.expander("Your drawn points", expanded=ds is None, icon=":material/draw:"):
+    # Open while there is nothing in use yet or a set was refused (to fix it); closed after a good one.
+    with st.expander("Your drawn points", expanded=ds is None or bool(error), icon=":material/draw:"):
         _draw(key=KEY, data=payload(ds, state.projector(), ss.get(ATTEMPTS_KEY, 0)),
               on_use_change=_on_use, height="content")
         if ds is not None:
