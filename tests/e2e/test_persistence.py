@@ -1,11 +1,12 @@
 """Nothing lost: page switches, reruns and reloading the shareable URL keep data, settings and result.
 
 In a real browser: set the dataset, its size, k and the seed in the sidebar,
-note what the Explorer says (its narration / inertia text), switch pages, come
-back, rerun, then open the page's URL afresh (a reload and a brand-new
-session, as when a student shares the link): the sidebar values and the
-Explorer's text must be the same. Also from a page other than the Explorer
-(Elbow): its URL alone must carry the settings.
+step the Explorer to half-step 3 (its cursor lives in the browser, kept per run
+in sessionStorage), note what it says (its step label, narration, inertia),
+switch pages, come back, rerun, reload: the sidebar values and the Explorer's
+text, cursor included, must be the same. A brand-new session on the shared
+link shows the same run from its start. Also from a page other than the
+Explorer (Elbow): its URL alone must carry the settings.
 """
 
 import re
@@ -71,8 +72,16 @@ def main_text(pg, settle_ms=800, limit_ms=30_000):
 
 
 def result_text(pg):
-    """Sentences that state the result (inertia, narration), else the whole main text."""
-    text = main_text(pg)
+    """Sentences that state the result (inertia, narration, the Explorer's step), else the whole main text.
+
+    The Explorer's chart is left out: its tick labels depend on the plot's pixel size, not on the result.
+    """
+    main_text(pg)  # wait until the page has settled
+    text = re.sub(r"\s+", " ", pg.evaluate("""() => {
+        const main = document.querySelector('[data-testid="stMain"]').cloneNode(true);
+        main.querySelectorAll('.kx-plot').forEach((el) => el.remove());
+        main.querySelectorAll('.kx-root *').forEach((el) => el.append(' '));
+        return main.textContent; }""")).strip()
     facts = [s for s in re.split(r"(?<=[.!?])\s+", text) if re.search(r"inertia|iteration|converge", s, re.I)]
     return facts or [text]
 
@@ -94,7 +103,14 @@ def test_settings_and_result_survive_pages_reruns_and_reload(app_url, page, brow
     wait_idle(page)
     apply_settings(page)
     assert read_settings(page) == SETTINGS
+    page.wait_for_selector('.kx-root[data-ready="1"]', timeout=60_000)
+    at_start = result_text(page)
+    assert any(s.startswith("Step 0 of") for s in at_start) or "Step 0 of" in " ".join(at_start)
+    page.locator(".kx-root").focus()
+    for _ in range(3):
+        page.keyboard.press("ArrowRight")
     before = result_text(page)
+    assert "Step 3 of" in " ".join(before)
     shot(page, "persistence-explorer-before")
     assert_healthy(page)
 
@@ -104,7 +120,8 @@ def test_settings_and_result_survive_pages_reruns_and_reload(app_url, page, brow
         assert_healthy(page)
     goto_page(page, "Explorer")
     assert read_settings(page) == SETTINGS
-    assert result_text(page) == before, "the Explorer's result changed after visiting other pages"
+    page.wait_for_selector('.kx-root[data-ready="1"]', timeout=60_000)
+    assert result_text(page) == before, "the Explorer's result or cursor changed after visiting other pages"
 
     # A rerun (the R key / "Rerun" in the menu) keeps everything.
     page.locator("body").press("r")
@@ -116,6 +133,7 @@ def test_settings_and_result_survive_pages_reruns_and_reload(app_url, page, brow
     url = page.url
     page.reload()
     wait_idle(page)
+    page.wait_for_selector('.kx-root[data-ready="1"]', timeout=60_000)
     assert read_settings(page) == SETTINGS, f"reloading {url} lost settings"
     assert result_text(page) == before, "the Explorer's result differs after a reload"
 
@@ -126,7 +144,8 @@ def test_settings_and_result_survive_pages_reruns_and_reload(app_url, page, brow
         wait_idle(fresh)
         shot(fresh, "persistence-explorer-fresh-session")
         assert read_settings(fresh) == SETTINGS, f"the shared link {url} did not carry the settings"
-        assert result_text(fresh) == before, "a new session on the shared link shows a different result"
+        fresh.wait_for_selector('.kx-root[data-ready="1"]', timeout=60_000)
+        assert result_text(fresh) == at_start, "a new session on the shared link shows a different run"
     finally:
         other.close()
     assert_healthy(page)
