@@ -74,8 +74,9 @@ app: install-dev
 e2e: install-dev browser haproxy
 	$(PY) -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS) tests/e2e
 
-bench: install-dev
+bench: install-dev browser
 	$(PY) bench/run_bench.py --rounds 3
+	$(PY) bench/browser_bench.py
 
 # The class server under 30 simulated students: docs/load-class.md and docs/load.md (about 12 minutes).
 loadtest: install-dev haproxy
