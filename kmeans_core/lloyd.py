@@ -259,7 +259,7 @@ class _Engine:
             if len(self._chunks) > 64:  # the bounded E step asks for many row counts
                 self._chunks.clear()
             rows = max(256, BLOCK_BYTES // (self.dtype.itemsize * k))
-            rows = min(rows, -(-n // min_parts))
+            rows = max(1, min(rows, -(-n // min_parts)))
             self._chunks[key] = [(s, min(s + rows, n)) for s in range(0, n, rows)]
         return self._chunks[key]
 
