@@ -230,3 +230,54 @@ def test_k_values_and_seeds():
     assert ck.k_values(1, 10, 6) == (1, 2, 3, 4, 5, 6)
     assert ck.seed_list(7, 3) == (7, 8, 9)
     assert ck.sweep_init("pick") == "k-means++" and ck.sweep_init("random") == "random"
+
+
+def test_big_data_runs_fit_a_sample_and_report_the_inertia_of_all_rows(monkeypatch):
+    """Above FIT_SAMPLE_ABOVE rows a sweep run is the core's run on the fixed sample; its
+    inertia is the all-rows objective at its centres (checked by brute force, direct differences),
+    and the clustering shown is iterated on all rows from there."""
+    X, _ = make_blobs(3_000, n_features=3, centers=4, cluster_std=2.0, random_state=21)
+    X = X + 1e3  # far from the origin: the all-rows pass must not cancel
+    key = "test:choosing_k_big"
+    monkeypatch.setattr(ck, "FIT_SAMPLE_ABOVE", 2_000)
+    monkeypatch.setattr(ck, "FIT_SAMPLE", 500)
+    rows = ck.fit_rows(len(X))
+    assert len(rows) == 500 and np.all(np.diff(rows) > 0)
+    np.testing.assert_array_equal(rows, ck.fit_rows(len(X)))  # the same rows every time
+    assert ck.fit_rows(2_000) is None
+    sweep = ck.elbow_sweep(X, key, (1, 2, 4), INIT, (0, 1))
+    for i, k in enumerate((1, 2, 4)):
+        for j, seed in enumerate((0, 1)):
+            fit = ck.fit_one(X, key, k, INIT, seed)
+            core = KMeans(k, n_init=1, random_state=seed, record="centers").fit(X[rows])
+            np.testing.assert_array_equal(fit.centers, core.cluster_centers_)
+            brute = ((X[:, None, :] - fit.centers[None, :, :]) ** 2).sum(axis=2).min(axis=1).sum()
+            # Rounding of the expansion on centred data: a few ulp of the squared spread per row.
+            scale = float(((X - X.mean(axis=0)) ** 2).sum())
+            assert abs(sweep.inertia[i, j] - brute) <= 1e-12 * scale
+            assert fit.n_fitted == 500
+    assert "random sample of 500 rows" in ck.sweep_note(len(X)) and ck.sweep_note(100) is None
+    shown = ck.shown_run(X, key, 4, INIT, sweep.best_seed(4))
+    start = ck.fit_one(X, key, 4, INIT, sweep.best_seed(4))
+    assert shown.labels_.shape == (len(X),)
+    assert shown.inertia_ <= start.inertia * (1 + 1e-12)  # Lloyd on all rows never raises it
+
+
+def test_a_finished_sweep_is_reused_whole_and_its_arrays_are_read_only():
+    X, _ = make_blobs(300, centers=3, random_state=4)
+    a = ck.elbow_sweep(X, "test:reuse", (1, 2, 3), INIT, (0, 1))
+    calls = []
+    b = ck.elbow_sweep(X, "test:reuse", (1, 2, 3), INIT, (0, 1), progress=lambda f, t: calls.append(f))
+    assert b is a and not calls  # no run looked up again, no progress drawn
+    with pytest.raises(ValueError):
+        a.inertia[0, 0] = 0.0
+    c = ck.elbow_sweep(X, "test:reuse", (1, 2, 3, 4), INIT, (0, 1), progress=lambda f, t: calls.append(f))
+    np.testing.assert_array_equal(c.inertia[:3], a.inertia)  # the per-run caches still serve it
+    assert calls[-1] == 1.0
+
+
+def test_charts_are_built_once_per_distinct_input(sweep):
+    one = ck.elbow_chart(KS, sweep.inertia, sweep.mean_seconds, 4)
+    assert ck.elbow_chart(KS, sweep.inertia, sweep.mean_seconds, 4) is one
+    other = ck.elbow_chart(KS, sweep.inertia, sweep.mean_seconds, 3)
+    assert other is not one and any((t.name or "") == "knee: k = 3" for t in other.data)

@@ -100,3 +100,29 @@ def test_uploaded_four_features_on_both_pages(app_url, page):
     page.get_by_text(re.compile("the silhouette uses all features")).first.wait_for()
     assert_healthy(page)
     shot(page, "silhouette-upload-4d")
+
+
+def test_elbow_slider_reruns_only_its_fragment(app_url):
+    """Over the frontend's own protocol (bench/load_test.py's Session): moving "Show the clustering
+    for k" reruns only its fragment, so the sweep chart is neither recomputed nor sent again, and a
+    rerun that changed nothing computes nothing (no progress bar)."""
+    from bench.load_test import Session
+
+    sess = Session(app_url, "dataset=Blobs&k=4&seed=3", timeout=120)
+    try:
+        first = sess.start("elbow")
+        assert first.ok, first.status
+        assert [k for k, _ in first.elements].count("plotly_chart") >= 2
+        again = sess.rerun()
+        assert again.ok and again.status == "ok"
+        assert not [k for k, _ in again.elements if k == "progress"], "an unchanged rerun computed something"
+        options = list(sess.find("Show the clustering for k")[1].options)
+        res = sess.set("Show the clustering for k", options[6])
+        assert res.status == "fragment ok"
+        charts = [p for k, p in res.elements if k == "plotly_chart"]
+        assert len(charts) == 1, "the fragment rerun sent more than the clustering chart"
+        assert f'"k = {options[6]}: best of the 5 seeds' in charts[0].spec
+        assert not [k for k, _ in res.elements if k == "progress"]
+        assert any(f"Open k = {options[6]} in the Explorer" == getattr(p, "label", "") for _, p in res.elements)
+    finally:
+        sess.close()

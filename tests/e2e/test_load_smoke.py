@@ -1,9 +1,11 @@
 """A tiny version of bench/load_test.py: 3 concurrent websocket sessions for a few seconds.
 
-Its own server (the class launcher), real Streamlit protocol sessions, each
-loading data (odd ones upload a CSV), stepping the Explorer and using the
-Elbow page. No errors, no tracebacks in the server log, every session served.
-The full 30-session run is `make loadtest` (docs/load.md).
+Its own server (scripts/serve.py, one process), real Streamlit protocol sessions,
+each loading data (odd ones upload a CSV), opening the Explorer and using the
+Elbow page (its "show the clustering for k" slider is a fragment rerun). No
+errors, no tracebacks in the server log, every session served. Speed is not
+asserted here: the full 30-session run on the class server is `make loadtest`
+(docs/load-class.md, docs/load.md).
 """
 
 import pytest
@@ -29,8 +31,8 @@ def test_three_sessions_no_errors(server):
     print({k: v for k, v in result.items() if k != "by_action"})
     assert result["served"] == 3, result
     assert result["uploads"] >= 1, "no session reached the CSV uploader"
-    assert result["interactions"] >= 3 * 8, result
-    assert result["p95_s"] < 30, f"p95 {result['p95_s']:.1f} s per interaction"
+    assert result["interactions"] >= 3 * 6, result
+    assert result["by_action"]["elbow show k"][0] >= 3  # every session moved the fragment's slider
     assert server.rss_mib() > 0 and rss_before > 0
     log = server.log_text()
     assert "Traceback" not in log, log[-3000:]
