@@ -33,6 +33,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from ._threads import one_blas_thread
 from ._validation import (
     _is_int,
     check_data,
@@ -352,8 +353,9 @@ class GaussianMixture(ClusterMixin, BaseEstimator):
             else:
                 prec_chol = _cholesky_from_precisions(precisions_init, cov_type)
                 cov = _covariances_from_cholesky(prec_chol, cov_type)
-            run = _em(X, weights.copy(), means.copy(), cov, prec_chol, cov_type, reg, tol, max_iter,
-                      data_var, keep)
+            with one_blas_thread():
+                run = _em(X, weights.copy(), means.copy(), cov, prec_chol, cov_type, reg, tol,
+                          max_iter, data_var, keep)
             if best is None or run["lower_bound"] > best["lower_bound"]:
                 best = run
         if not best["converged"]:
@@ -448,8 +450,11 @@ def _em(X, weights, means, cov, prec_chol, cov_type, reg, tol, max_iter, data_va
         previous = lower_bound
         # E step: log responsibilities, and log p(x_i) of the current parameters
         a = _log_gaussian(X, means, prec_chol, cov_type) + np.log(weights)
-        log_norm = _logsumexp(a)
-        resp = np.exp(a - log_norm[:, None])
+        top = a.max(axis=1, keepdims=True)  # log-sum-exp, keeping exp(a - top) for resp
+        resp = np.exp(a - top, out=a)
+        total = resp.sum(axis=1, keepdims=True)
+        resp /= total
+        log_norm = (top + np.log(total))[:, 0]
         loglik = float(log_norm.sum())
         if it > 1:  # the previous M step's parameters are the ones just scored
             history[-1] = _with_loglik(history[-1], loglik)

@@ -24,15 +24,11 @@ row; ``sampled_`` says so and ``sample_indices_`` lists the rows used.
 
 import numpy as np
 
+from ._threads import one_blas_thread
 from ._validation import check_data, check_n_clusters, check_positive_int, check_random_state
 from .base import BaseEstimator, ClusterMixin
 from .kmeans import KMeans
 from .lloyd import assign
-
-try:  # optional, as in lloyd.py: one BLAS thread for eigh
-    from threadpoolctl import threadpool_limits
-except ImportError:  # pragma: no cover
-    threadpool_limits = None
 
 MAX_DENSE = 1000  # rows in the dense eigendecomposition (under a second on a small busy machine)
 
@@ -106,12 +102,8 @@ def spectral_embedding(A, n_components):
     degree = A.sum(axis=1)
     dd = np.sqrt(np.where(degree > 0, degree, 1.0))  # an isolated point keeps scale 1
     M = A / dd[:, None] / dd[None, :]
-    if threadpool_limits is None:
+    with one_blas_thread():
         values, vectors = np.linalg.eigh(M)  # ascending eigenvalues of M
-    else:
-        # two BLAS threads on a shared 2-core machine made eigh 2-6x slower than one
-        with threadpool_limits(1, user_api="blas"):
-            values, vectors = np.linalg.eigh(M)
     top = vectors[:, ::-1][:, :n_components]  # largest of M = smallest of L = I - M
     embedding = top / dd[:, None]
     # a deterministic sign: each column's largest-magnitude entry positive
