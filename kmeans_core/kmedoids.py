@@ -65,9 +65,12 @@ def _pairwise(A, B, metric):
     scale, enough to change which member of a tight cluster is the medoid.
     """
     out = np.zeros((len(A), len(B)))
-    for j in range(A.shape[1]):  # one feature at a time: no (len(A), len(B), d) temporary
-        diff = np.subtract.outer(A[:, j], B[:, j])
-        out += np.abs(diff) if metric == "manhattan" else diff * diff
+    step = max(1, 2**20 // max(len(B), 1))  # rows per block: temporaries of at most 8 MiB
+    for s in range(0, len(A), step):
+        block = out[s:s + step]
+        for j in range(A.shape[1]):  # one feature at a time: no (rows, len(B), d) temporary
+            diff = np.subtract.outer(A[s:s + step, j], B[:, j])
+            block += np.abs(diff, out=diff) if metric == "manhattan" else np.square(diff, out=diff)
     return np.sqrt(out, out=out) if metric == "euclidean" else out
 
 
@@ -109,7 +112,7 @@ def _init_medoids(X, k, init, metric, rng):
         chosen = [int(np.argmin(D.sum(axis=0)))]
         closest = D[:, chosen[0]].copy()
         for _ in range(1, k):
-            gains = np.maximum(closest[:, None] - D, 0.0).sum(axis=0)
+            gains = _column_sums(lambda rows: np.maximum(closest[rows, None] - D[rows], 0.0), len(D))
             gains[chosen] = -1.0
             chosen.append(int(np.argmax(gains)))
             np.minimum(closest, D[:, chosen[-1]], out=closest)
@@ -143,7 +146,8 @@ def _swap_phase(D, medoids, max_iter, history, start_iter):
         for i in range(len(medoids)):
             # distance of every point to the medoids other than number i
             without = np.where(order[:, 0] == i, d2, d1)
-            totals = np.minimum(D, without[:, None]).sum(axis=0)  # swap i for each candidate
+            # the cost of swapping medoid i for each candidate o: sum_x min(D[x, o], without[x])
+            totals = _column_sums(lambda rows, w=without: np.minimum(D[rows], w[rows, None]), n)
             totals[medoids] = np.inf
             o = int(np.argmin(totals))
             # a swap must lower the cost by more than rounding to count
@@ -156,6 +160,15 @@ def _swap_phase(D, medoids, max_iter, history, start_iter):
         history.append(MedoidStep("swap", it, _frozen(medoids.copy()), _frozen(labels),
                                   float(D[np.arange(n), medoids[labels]].sum())))
     return medoids
+
+
+def _column_sums(block, n_rows, step=256):
+    """Column sums of an (n_rows, n) matrix given a block at a time: no second n x n array."""
+    total = None
+    for start in range(0, n_rows, step):
+        part = block(slice(start, min(start + step, n_rows))).sum(axis=0)
+        total = part if total is None else total + part
+    return total
 
 
 def _frozen(array):
