@@ -40,8 +40,8 @@ def compare(res):
         split = st.slider("Original on the left, quantized on the right: move the seam", 0, 100, 50,
                           key="q_split", persist_state=S, format="%d%%")
         h, w = res.preview_original.shape[:2]
-        st.image(qi.compose_split(res.preview_original, res.preview_quantized, split / 100),
-                 width=int(min(1200, 640 * w / h)))  # at most 640 px tall
+        box = st.columns(fq.image_columns(w, h, 1, max_height=640, column_width=1200))[0]  # ~640 px tall at most
+        box.image(qi.compose_split(res.preview_original, res.preview_quantized, split / 100), width="stretch")
 
 
 st.title("Colour quantization")
@@ -76,23 +76,28 @@ with st.spinner(f"Quantizing {img.width}×{img.height} pixels to {k} colours…"
     res = qi.cached_result(img, img.digest, k, init, sample, seed)
 q, n_pal = res.q, len(res.palette)
 
-left, right = st.columns(2)
-shown_w = int(min(900, 480 * img.width / img.height))  # at most 480 px tall, so portraits fit on screen
-left.image(res.preview_original, caption=f"Original, {img.width}×{img.height}", width=shown_w)
-right.image(res.preview_quantized, width=shown_w,
+# Each image fills its own column (never wider: a fixed pixel width overflowed narrow columns);
+# portraits get narrower columns so they stay about 480 px tall.
+left, right, *_ = st.columns(fq.image_columns(img.width, img.height), gap="small")
+left.image(res.preview_original, caption=f"Original, {img.width}×{img.height}", width="stretch")
+right.image(res.preview_quantized, width="stretch",
             caption=f"Quantized: {n_pal} colours" + (" (all the image has: lossless)" if q.fit.exact else ""))
 compare(res)
 
-m = st.columns(5)
-m[0].metric("Distinct colours", f"{q.n_colors_before:,} → {q.n_colors_after}")
-m[1].metric("MSE per channel", f"{q.mse:.1f}", delta=f"{q.mse - res.baseline_mse:+.1f} vs random palette",
-            delta_color="inverse", help="Mean squared error per channel on the 0-255 scale; lower is better.")
+# A wrapping row: each number at its own width, moving to a second line on narrow screens
+# (five equal columns cut "96,615 → 16" and the deltas short at 1280 px).
+m = st.container(horizontal=True, gap="large")
+m.metric("Distinct colours", f"{q.n_colors_before:,} → {q.n_colors_after}", width="content")
+m.metric("MSE per channel", f"{q.mse:.1f}", delta=f"{q.mse - res.baseline_mse:+.1f} vs random palette",
+            delta_color="inverse", help="Mean squared error per channel on the 0-255 scale; lower is better.",
+         width="content")
 base_psnr = psnr(res.baseline_mse)
-m[2].metric("PSNR", f"{q.psnr:.1f} dB", delta=f"{q.psnr - base_psnr:+.1f} dB vs random palette",
-            help="Peak signal-to-noise ratio, 10·log10(255²/MSE); higher is better.")
-png_slot = m[3].empty()
-png_slot.metric("PNG size, quantized", mb(len(res.png)))
-m[4].metric("Time to quantize", f"{res.seconds:.2f} s", help="Fit, refinement and mapping every pixel.")
+m.metric("PSNR", f"{q.psnr:.1f} dB", delta=f"{q.psnr - base_psnr:+.1f} dB vs random palette",
+         help="Peak signal-to-noise ratio, 10·log10(255²/MSE); higher is better.", width="content")
+png_slot = m.empty()
+png_slot.metric("PNG size, quantized", mb(len(res.png)), width="content")
+m.metric("Time to quantize", f"{res.seconds:.2f} s", help="Fit, refinement and mapping every pixel.",
+         width="content")
 st.caption(
     f"Random-palette baseline: {n_pal} pixels picked at random as the palette, no iterations. MSE "
     f"{res.baseline_mse:.1f}, PSNR {base_psnr:.1f} dB. K-means lowers the error by "
@@ -136,4 +141,5 @@ after = len(res.png)
 png_slot.metric("PNG size, quantized", mb(after), delta_color="inverse",
                 delta=f"{100 * (after / before - 1):+.0f}% vs {'' if exact else '≈'}{mb(before)}",
                 help="The original and the quantized image saved as PNG at full size"
-                     + ("." if exact else "; the original's size is estimated from every 8th band of rows."))
+                     + ("." if exact else "; the original's size is estimated from every 8th band of rows."),
+                width="content")

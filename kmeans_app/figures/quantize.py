@@ -14,6 +14,20 @@ SCENE = dict(xaxis=dict(AXIS, title=dict(text="red")), yaxis=dict(AXIS, title=di
 MAX_FRAMES = 60
 
 
+def image_columns(width, height, n=2, *, max_height=480, column_width=720):
+    """Column spec for ``n`` images of ``width`` x ``height`` side by side, each drawn with
+    ``width="stretch"`` in its own column: images never overflow or overlap their columns.
+
+    A landscape image fills its column. Taller ones get narrower columns (plus a spacer), so
+    that at a column ``column_width`` px wide (half of a 1440 px main area) they are at most
+    ``max_height`` px tall. Returns the list for ``st.columns``; the first ``n`` are the images.
+    """
+    share = min(1.0, max_height * width / max(height, 1) / column_width)
+    if share > 0.98:
+        return [1] * n
+    return [share] * n + [n * (1 - share)]
+
+
 def rgb(color):
     """'rgb(r,g,b)' for a colour given as three numbers in 0-255 (rounded)."""
     r, g, b = (int(np.clip(round(float(c)), 0, 255)) for c in color)
