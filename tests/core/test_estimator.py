@@ -11,7 +11,7 @@ import warnings
 import numpy as np
 import pytest
 
-from kmeans_core import KMeans
+from kmeans_core import KMeans, inertia
 from kmeans_core.base import BaseEstimator, ClusterMixin, TransformerMixin, check_is_fitted
 from kmeans_core.exceptions import ConvergenceWarning, NotFittedError
 
@@ -292,6 +292,20 @@ def test_every_algorithm_name_gives_lloyds_result(algorithm):
     np.testing.assert_array_equal(km.labels_, ref.labels_)
     assert km.n_iter_ == ref.n_iter_
     assert len(km.history_) == len(ref.history_)
+    # the reported inertia against the direct sum for the final centres and labels
+    assert km.inertia_ == pytest.approx(inertia(X, km.cluster_centers_, km.labels_), rel=1e-12)
+
+
+@pytest.mark.parametrize("algorithm", ["lloyd", "hamerly", "elkan", "auto"])
+def test_every_algorithm_after_an_empty_cluster_relocation(algorithm):
+    """scikit-learn's relocation example: the far centre starts empty and is moved to a point."""
+    X = np.array([[0, 0], [0.5, 0], [0.5, 1], [1, 1]])
+    km = KMeans(2, n_init=1, init=np.array([[0.5, 0.5], [3, 3]]), algorithm=algorithm).fit(X)
+    assert km.n_iter_ == 3
+    assert km.inertia_ == pytest.approx(0.25, rel=1e-15)  # hand-computed: 4 points 0.25 from their centre
+    exact = [inertia(X, s.centers, s.labels) for s in km.history_[1:]]
+    # each half-step's inertia is that of its centres and labels (after an assign: the new labels)
+    assert [s.inertia for s in km.history_[1:]] == pytest.approx(exact, rel=1e-12)
 
 
 @pytest.mark.parametrize("tol, stop", [(0.0, "strict convergence"), (1e-2, "within tolerance")])
