@@ -27,7 +27,10 @@ Mixins go to the left of ``BaseEstimator`` (as in scikit-learn), so that their
 import inspect
 import sys
 
-from .exceptions import NotFittedError
+from .exceptions import ConvergenceWarning, NotFittedError
+
+__all__ = ["BaseEstimator", "ClusterMixin", "ConvergenceWarning", "NotFittedError", "TransformerMixin",
+           "check_is_fitted"]
 
 
 class BaseEstimator:
