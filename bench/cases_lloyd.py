@@ -1,6 +1,10 @@
 """Benchmark cases for the K-means engine: KMeans.fit and kmeans_plusplus against scikit-learn.
 
-Fit cases: same data, same initial centres, tol=0, n_init=1 and a fixed max_iter
+Converge cases: whole fits to convergence (tol=0, n_init=1, k random rows as init),
+ours with algorithm="auto" against the faster of scikit-learn's "lloyd" and "elkan";
+labels, n_iter and inertia must agree with scikit-learn's lloyd.
+
+Fixed-iteration fit cases: same data, same initial centres, tol=0, n_init=1 and a fixed max_iter
 on data that does not converge before it, so both sides run the same number of
 iterations (checked). Ours runs with the default record="auto", which keeps
 labels in history_ only up to 50,000 rows (so the 10k case records full labels
@@ -16,6 +20,7 @@ from sklearn.cluster import kmeans_plusplus as sk_kmeans_plusplus
 from bench import common
 from bench.common import Result, median_time, peak_mib
 from kmeans_core import KMeans, kmeans_plusplus
+from kmeans_core.hamerly import use_bounds
 
 QUICK_SEEDS = 3
 
@@ -80,6 +85,66 @@ def fit_100k_d64_k256():
     return _fit_case(100_000, 64, 256, max_iter=10, limit=1.0, repeats=3)
 
 
+def _separated(n, d, k, seed):
+    """Well-separated Gaussian blobs (means spread over a box growing like k^(1/d)), k random rows as init."""
+    rng = np.random.default_rng(seed)
+    means = rng.uniform(-1, 1, (k, d)) * 10 * k ** (1 / d)
+    X = means[rng.integers(0, k, n)] + rng.normal(size=(n, d))
+    init = X[rng.choice(n, size=k, replace=False)]
+    return X, init
+
+
+def _converge_case(n, d, k, limit, repeats, separated=True):
+    """A whole fit to convergence (tol=0) against the faster of scikit-learn's lloyd and elkan."""
+    X, init = (_separated if separated else _data)(n, d, k, seed=n + d + k)
+
+    def ours():
+        return KMeans(k, init=init, n_init=1, tol=0.0).fit(X)  # algorithm="auto"
+
+    def ref(algorithm):
+        return lambda: SkKMeans(k, init=init, n_init=1, tol=0.0, algorithm=algorithm).fit(X)
+
+    a, b = ours(), ref("lloyd")()
+    agree = float(np.mean(a.labels_ == b.labels_))
+    rel = abs(a.inertia_ - b.inertia_) / b.inertia_
+    ok = a.n_iter_ == b.n_iter_ and agree == 1.0 and rel < 1e-9
+    ref_s = {alg: median_time(ref(alg), repeats=repeats) for alg in ("lloyd", "elkan")}
+    faster = min(ref_s, key=ref_s.get)
+    return Result(
+        case=f"converge n={n:,} d={d} k={k} {'separated' if separated else 'overlapping'} ({a.n_iter_} iter)",
+        target=f"<= {limit}",
+        ours_s=median_time(ours, repeats=repeats),
+        ref_s=ref_s[faster],
+        ours_peak_mib=peak_mib(ours),
+        ref_peak_mib=peak_mib(ref(faster)),
+        check=f"vs sklearn {faster} (lloyd {ref_s['lloyd']:.3f} s, elkan {ref_s['elkan']:.3f} s); labels agree "
+        f"{agree:.2%}, n_iter {a.n_iter_}/{b.n_iter_}, inertia rel diff {rel:.1e}; ours runs "
+        f"{'hamerly' if use_bounds(n, d, k) else 'lloyd'}",
+        ok=ok,
+        limit=limit,
+    )
+
+
+def converge_10k_d2_k5():
+    return _converge_case(10_000, 2, 5, limit=1.0, repeats=15)
+
+
+def converge_1m_d2_k8():
+    return _converge_case(1_000_000, 2, 8, limit=0.7, repeats=3)
+
+
+def converge_200k_d16_k32():
+    return _converge_case(200_000, 16, 32, limit=0.7, repeats=3)
+
+
+def converge_100k_d64_k64():
+    return _converge_case(100_000, 64, 64, limit=0.7, repeats=3)
+
+
+def converge_200k_d16_k32_overlapping():
+    return _converge_case(200_000, 16, 32, limit=0.8, repeats=3, separated=False)
+
+
 def _potential(X, centers):
     """sum of squared distances to the nearest centre, plain numpy in blocks (neither side's code)."""
     total = 0.0
@@ -113,4 +178,6 @@ def kmeans_plusplus_1m_d3_k64():
     )
 
 
-CASES = [fit_10k_d2_k5, fit_1m_d2_k8, fit_200k_d16_k32, fit_100k_d64_k256, kmeans_plusplus_1m_d3_k64]
+CASES = [fit_10k_d2_k5, fit_1m_d2_k8, fit_200k_d16_k32, fit_100k_d64_k256, kmeans_plusplus_1m_d3_k64,
+         converge_10k_d2_k5, converge_1m_d2_k8, converge_200k_d16_k32, converge_100k_d64_k64,
+         converge_200k_d16_k32_overlapping]
