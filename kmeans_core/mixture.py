@@ -22,9 +22,9 @@ Where this differs from scikit-learn, on purpose:
   scikit-learn uses E[x^2] - mu^2 for "tied", "diag" and "spherical", which loses
   digits when the data sits far from the origin. Same numbers up to rounding.
 - Arithmetic is float64 even for float32 input.
-- A covariance whose (conditional) variance along some feature is below 1e-12 of the
-  data's variance along it is treated as singular and raises ValueError, instead of
-  going on with a precision of 1e15 or more.
+- With reg_covar=0, a covariance whose (conditional) variance along some feature is
+  at most 1e-12 of the data's variance along it is treated as singular and raises
+  ValueError, instead of going on with a precision of 1e15 or more.
 """
 
 import math
@@ -131,14 +131,14 @@ def _estimate_parameters(X, resp, reg_covar, covariance_type):
     return nk, means, cov
 
 
-def _precision_cholesky(cov, covariance_type, data_var):
+def _precision_cholesky(cov, covariance_type, floor):
     """Cholesky factors U of the precisions (Sigma^-1 = U U^T), or ValueError if singular.
 
     With Sigma = L L^T (L lower triangular), U = L^-T. L_ii^2 is the variance of
-    feature i left after the features before it: when it is tiny against the data's
-    own variance along feature i, Sigma is singular in all but rounding.
+    feature i left after the features before it: at or below ``floor[i]`` (a tiny
+    share of the data's own variance along feature i when reg_covar is 0), Sigma is
+    singular in all but rounding.
     """
-    floor = _SINGULAR * data_var
     if covariance_type in ("full", "tied"):
         mats = cov[None] if covariance_type == "tied" else cov
         try:
@@ -334,9 +334,15 @@ class GaussianMixture(ClusterMixin, BaseEstimator):
         n, d = X.shape
         cov_type = self.covariance_type
         weights_init, means_init, precisions_init = _check_init_arrays(self, k, d, cov_type)
-        data_var = X.var(axis=0)
-        # a constant feature has no variance to compare with: use the others' scale
-        data_var = np.maximum(data_var, max(float(data_var.mean()), np.finfo(np.float64).tiny))
+        # Without reg_covar, a component that collapsed onto a point or a line is singular
+        # up to rounding: its variance along some feature is a tiny share of the data's.
+        # With reg_covar > 0 every covariance is positive definite by construction (even a
+        # k-means++ start, reg_covar * I), so only a failed factorisation counts.
+        floor = np.zeros(d)
+        if reg == 0:
+            data_var = X.var(axis=0)
+            # a constant feature has no variance to compare with: use the others' scale
+            floor = _SINGULAR * np.maximum(data_var, max(float(data_var.mean()), np.finfo(np.float64).tiny))
         keep = self.record == "full" or (self.record == "auto" and n <= RECORD_RESPONSIBILITIES_UP_TO)
         rng = check_random_state(self.random_state)
         all_given = weights_init is not None and means_init is not None and precisions_init is not None
@@ -349,13 +355,13 @@ class GaussianMixture(ClusterMixin, BaseEstimator):
                 weights = nk / n if weights_init is None else weights_init
                 means = means if means_init is None else means_init
             if precisions_init is None:
-                prec_chol = _precision_cholesky(cov, cov_type, data_var)
+                prec_chol = _precision_cholesky(cov, cov_type, floor)
             else:
                 prec_chol = _cholesky_from_precisions(precisions_init, cov_type)
                 cov = _covariances_from_cholesky(prec_chol, cov_type)
             with one_blas_thread():
                 run = _em(X, weights.copy(), means.copy(), cov, prec_chol, cov_type, reg, tol,
-                          max_iter, data_var, keep)
+                          max_iter, floor, keep)
             if best is None or run["lower_bound"] > best["lower_bound"]:
                 best = run
         if not best["converged"]:
@@ -431,7 +437,7 @@ def _covariances_from_cholesky(prec_chol, covariance_type):
     return 1.0 / prec_chol**2
 
 
-def _em(X, weights, means, cov, prec_chol, cov_type, reg, tol, max_iter, data_var, keep):
+def _em(X, weights, means, cov, prec_chol, cov_type, reg, tol, max_iter, floor, keep):
     """One EM run from initial parameters; returns its final parameters and history."""
     n, d = X.shape
     k = len(means)
@@ -466,7 +472,7 @@ def _em(X, weights, means, cov, prec_chol, cov_type, reg, tol, max_iter, data_va
         # M step
         nk, means, cov = _estimate_parameters(X, resp, reg, cov_type)
         weights = nk / nk.sum()
-        prec_chol = _precision_cholesky(cov, cov_type, data_var)
+        prec_chol = _precision_cholesky(cov, cov_type, floor)
         history.append(snapshot("M", it, None))
         lower_bound = loglik / n
         lower_bounds.append(lower_bound)

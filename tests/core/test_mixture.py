@@ -192,6 +192,14 @@ def test_singular_covariance_without_reg_covar_is_a_clear_error():
     GaussianMixture(1).fit(line)
 
 
+def test_large_scale_data_with_a_point_start_is_not_called_singular():
+    # k-means++ starts every component at one point with covariance reg_covar * I, far below
+    # the data's variance (1e8 here); with reg_covar > 0 that is legitimate, as in scikit-learn
+    X, y = make_blobs(600, centers=[[0, 0], [10, 0], [0, 10]], random_state=9)
+    m = GaussianMixture(3, init_params="k-means++", random_state=0, max_iter=500).fit(X * 1e4)
+    assert adjusted_rand_score(y, m.labels_) > 0.95
+
+
 def test_float32_input_and_expanded_covariances():
     X, _ = _stretched_blobs(500, 2, seed=7)
     a = GaussianMixture(2, covariance_type="diag", random_state=0).fit(X.astype(np.float32))
