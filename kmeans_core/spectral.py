@@ -22,11 +22,14 @@ rows is clustered, and every other row takes the label of its nearest sampled
 row; ``sampled_`` says so and ``sample_indices_`` lists the rows used.
 """
 
+import warnings
+
 import numpy as np
 
 from ._threads import one_blas_thread
 from ._validation import check_data, check_n_clusters, check_positive_int, check_random_state
 from .base import BaseEstimator, ClusterMixin
+from .exceptions import ConvergenceWarning
 from .kmeans import KMeans
 from .lloyd import assign
 
@@ -169,6 +172,12 @@ class SpectralClustering(ClusterMixin, BaseEstimator):
         affinity, gamma, n_neighbors = _check_affinity(self.affinity, self.gamma, self.n_neighbors,
                                                        len(used))
         A = _affinity(X[used], affinity, gamma, n_neighbors)
+        isolated = int(np.count_nonzero(A.sum(axis=1) - A.diagonal() <= 0))
+        if isolated:
+            warnings.warn(f"{isolated} of {len(used)} points have no neighbour in the affinity graph "
+                          f"(rbf with gamma={gamma:g} is too narrow for the data's scale?); their "
+                          "embedding is meaningless. Lower gamma or use affinity='nearest_neighbors'.",
+                          ConvergenceWarning, stacklevel=2)
         embedding, eigenvalues = spectral_embedding(A, k)
         seed = int(rng.integers(2**31))
         labels_used = KMeans(k, n_init=n_init, random_state=seed).fit(embedding).labels_

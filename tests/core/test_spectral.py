@@ -11,6 +11,7 @@ from sklearn.neighbors import kneighbors_graph
 from threadpoolctl import threadpool_limits
 
 from kmeans_core import KMeans, adjusted_rand_score
+from kmeans_core.exceptions import ConvergenceWarning
 from kmeans_core.spectral import SpectralClustering, affinity_matrix, spectral_embedding
 
 
@@ -99,6 +100,12 @@ def test_large_input_is_sampled_and_the_rest_follow_their_nearest_sampled_row():
     sampled = X[ours.sample_indices_]
     nearest = ((X[rest][:, None] - sampled[None]) ** 2).sum(-1).argmin(1)
     np.testing.assert_array_equal(ours.labels_[rest], sample_labels[nearest])
+
+
+def test_a_kernel_too_narrow_for_the_data_is_a_warning():
+    X, _ = make_moons(100, noise=0.05, random_state=4)
+    with pytest.warns(ConvergenceWarning, match="no neighbour"):
+        SpectralClustering(2, gamma=1.0, random_state=0).fit(X * 1000)
 
 
 def test_bad_input():
