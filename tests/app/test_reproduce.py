@@ -14,7 +14,7 @@ import pytest
 
 from kmeans_app import downloads, reproduce, runs
 from kmeans_app.data import GENERATORS, Dataset, generate
-from kmeans_app.state import Settings
+from kmeans_app.state import UPLOAD_KEY, UPLOAD_OPTION, Settings
 from kmeans_app.upload import build_dataset, parse_upload
 
 REPO = Path(__file__).resolve().parents[2]
@@ -232,6 +232,29 @@ def test_xlsx_upload(tmp_path):
     ds, path = upload(tmp_path, buf.getvalue(), name="t.xlsx")
     assert ds.recipe["file_type"] == "xlsx" and ds.recipe["sheet"] == "Messungen"
     check_same_labels(tmp_path, ds, Settings(3, "k-means++", 4), data_file=path, all_columns=False)
+
+
+def test_drawn_points_are_embedded(tmp_path):
+    from kmeans_app.draw.points import make_dataset
+
+    rng = np.random.default_rng(6)
+    P = np.round(np.concatenate([rng.normal(c, 0.6, size=(25, 2)) for c in ((-3, 0), (3, 1), (0, 4))]), 2)
+    ds = make_dataset(P)
+    text = check_same_labels(tmp_path, ds, Settings(3, "k-means++", 2))
+    assert "POINTS = np.array([" in text and text.count("\n    [") >= 75
+
+
+def test_explorer_offers_the_script_download():
+    from . import helpers
+
+    at = helpers.open_page("pages/explorer.py")
+    (button,) = [b for b in at.get("download_button") if "kmeans_reproduce.py" in b.proto.label]
+    assert not button.proto.disabled
+    no_recipe = Dataset(np.arange(40.0).reshape(20, 2), ("a", "b"), "x.csv", None, "upload:test:no-recipe",
+                        generated=False)
+    at = helpers.open_page("pages/explorer.py", **{"dataset": UPLOAD_OPTION, UPLOAD_KEY: no_recipe})
+    (button,) = [b for b in at.get("download_button") if "kmeans_reproduce.py" in b.proto.label]
+    assert button.proto.disabled  # the app cannot say how this data was made
 
 
 def test_no_recipe_means_no_script():
