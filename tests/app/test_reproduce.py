@@ -46,14 +46,40 @@ def run_script(tmp_path, text, backend, data_file=None, expect_ok=True):
     return pd.read_csv(out), proc.stdout
 
 
-def check_same_labels(tmp_path, ds, cfg, data_file=None, picked=None, backends=("core", "sklearn"),
-                      all_columns=True):
+BATCH_RUNNER = """
+import json, runpy, sys
+for argv in json.loads(sys.argv[1]):
+    sys.argv = argv
+    runpy.run_path(argv[0], run_name="__main__")
+"""
+
+
+def run_batch(cwd, argvs):
+    """Run scripts (one argv list each) in ONE interpreter with kmeans_core importable:
+    importing pandas and scikit-learn is most of a run's time."""
+    import json
+
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"} | {"PYTHONPATH": str(REPO)}
+    proc = subprocess.run([sys.executable, "-c", BATCH_RUNNER, json.dumps(argvs)], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
+def check_same_labels(tmp_path, ds, cfg, data_file=None, picked=None, all_columns=True):
+    """The script's labels with each backend (forced by --backend) equal the app's download."""
     model, expected = app_run(ds, cfg, picked)
     text = reproduce.script_text(ds, cfg, model)
     compile(text, reproduce.FILE_NAME, "exec")  # valid Python
+    script = tmp_path / reproduce.FILE_NAME
+    script.write_text(text, encoding="utf-8")
+    path = [] if data_file is None else [str(data_file)]
+    backends = ("core", "sklearn")
+    stdout = run_batch(tmp_path, [[str(script), *path, "--backend", b, "--out", str(tmp_path / f"{b}.csv")]
+                                  for b in backends])
+    assert "with kmeans_core" in stdout and "with scikit-learn" in stdout
     for backend in backends:
-        got, stdout = run_script(tmp_path, text, backend, data_file)
-        assert ("kmeans_core" if backend == "core" else "scikit-learn") in stdout
+        got = pd.read_csv(tmp_path / f"{backend}.csv")
         assert len(got) == len(expected)
         np.testing.assert_array_equal(got.iloc[:, -1].to_numpy(), expected.iloc[:, -1].to_numpy())
         if all_columns:  # the whole kept table, as the app's download
@@ -65,19 +91,11 @@ def check_same_labels(tmp_path, ds, cfg, data_file=None, picked=None, backends=(
 
 # ---------------------------------------------------------------- generated data
 
-BATCH_RUNNER = """
-import runpy, sys
-for script, out, backend in zip(sys.argv[1::3], sys.argv[2::3], sys.argv[3::3]):
-    sys.argv = [script, "--backend", backend, "--out", out]
-    runpy.run_path(script, run_name="__main__")
-"""
-
-
 @pytest.fixture(scope="module")
 def every_generator(tmp_path_factory):
     """Each generator's script, run with both backends in ONE interpreter (imports are the slow part)."""
     root = tmp_path_factory.mktemp("generated")
-    cases, args = {}, []
+    cases, argvs = {}, []
     for name in GENERATORS:
         ds = generate(name, {})
         cfg = Settings(4, "k-means++", 3)
@@ -87,12 +105,8 @@ def every_generator(tmp_path_factory):
         script.write_text(text, encoding="utf-8")
         cases[name] = (text, expected)
         for backend in ("core", "sklearn"):
-            args += [str(script), str(root / f"{name}-{backend}.csv"), backend]
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"} | {"PYTHONPATH": str(REPO)}
-    proc = subprocess.run([sys.executable, "-c", BATCH_RUNNER, *args], cwd=root, env=env,
-                          capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, proc.stderr
-    return root, cases, proc.stdout
+            argvs.append([str(script), "--backend", backend, "--out", str(root / f"{name}-{backend}.csv")])
+    return root, cases, run_batch(root, argvs)
 
 
 @pytest.mark.parametrize("name", list(GENERATORS))
