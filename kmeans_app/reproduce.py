@@ -303,11 +303,25 @@ if __name__ == "__main__":
 '''
 
 
-def script_text(ds, cfg, model, is_seeded=None):
-    """The whole script as text, or None when the data cannot be made again (no recipe)."""
-    recipe = ds.recipe
-    if not recipe or recipe.get("kind") not in ("generated", "upload", "drawn"):
+def can_reproduce(ds):
+    """True when the app knows how ``ds`` was made (a recipe the script can follow)."""
+    recipe = ds.recipe or {}
+    if recipe.get("kind") == "upload":
+        return (recipe.get("file_type") or "csv") in ("csv", "parquet", "xlsx")
+    return recipe.get("kind") in ("generated", "drawn")
+
+
+def script_text(ds, cfg, model, is_seeded=None, header_rows=None):
+    """The whole script as text, or None when the data cannot be made again (no recipe).
+
+    header_rows : for workbooks, the rows of column names above the data, when the recipe
+        does not say (the parsed upload knows: ``ParsedTable.header_rows``).
+    """
+    if not can_reproduce(ds):
         return None
+    recipe = ds.recipe
+    if header_rows is not None and recipe.get("header_rows") is None:
+        recipe = recipe | {"header_rows": int(header_rows)}
     if is_seeded is None:
         is_seeded = seeded(ds, cfg, model)
     parts = [_header(ds, cfg, recipe), _run_settings(cfg, model, is_seeded)]
@@ -316,8 +330,10 @@ def script_text(ds, cfg, model, is_seeded=None):
     if kind == "upload":
         parts.append(f"COLUMNS = {features!r}  # the columns clustered on, in order\n")
         file_type = recipe.get("file_type") or "csv"
-        parts.append({"csv": _load_csv, "parquet": _load_parquet}.get(file_type, None)(recipe)
-                     if file_type != "xlsx" else _load_xlsx(recipe, ds))
+        loaders = {"csv": _load_csv, "parquet": _load_parquet, "xlsx": lambda r: _load_xlsx(r, ds)}
+        if file_type not in loaders:
+            return None
+        parts.append(loaders[file_type](recipe))
         nargs = None
     else:
         parts.append(f"FEATURES = {features!r}\n")
@@ -328,10 +344,18 @@ def script_text(ds, cfg, model, is_seeded=None):
     return "".join(parts)
 
 
+def _header_rows_of_upload():
+    """Header rows of the parsed upload behind the current Dataset (workbooks), or None."""
+    from .state import uploaded_source
+
+    source = uploaded_source()
+    return getattr(source[0], "header_rows", None) if source else None
+
+
 def download_button(ds, cfg, model, container=None):
     """The "Python script" download for the Explorer's download area."""
     where = st if container is None else container
-    available = bool(ds.recipe) and ds.recipe.get("kind") in ("generated", "upload", "drawn")
+    available = can_reproduce(ds)
     where.download_button(
         "Python script (kmeans_reproduce.py)", key="x_dl_script", on_click="ignore", mime="text/x-python",
         file_name=FILE_NAME, icon=":material/code:", disabled=not available,
@@ -339,5 +363,6 @@ def download_button(ds, cfg, model, container=None):
               + (" your-file" if available and ds.recipe["kind"] == "upload" else "")
               + f"` writes {OUTPUT} with the same labels. Needs numpy, pandas and kmeans_core or scikit-learn.")
         if available else "Not available for this data: the app does not know how it was made.",
-        data=(lambda: script_text(ds, cfg, model).encode("utf-8")) if available else b"",
+        data=(lambda: script_text(ds, cfg, model, header_rows=_header_rows_of_upload()).encode("utf-8"))
+        if available else b"",
     )

@@ -248,6 +248,35 @@ def test_xlsx_upload(tmp_path):
     check_same_labels(tmp_path, ds, Settings(3, "k-means++", 4), data_file=path, all_columns=False)
 
 
+def test_xlsx_with_merged_header_cells(tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    X = _blob_table(seed=6)
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Maße", None, "Gewicht"])  # "Maße" spans the first two columns
+    ws.append(["Länge", "Breite", None])
+    ws.merge_cells("A1:B1")
+    ws.merge_cells("C1:C2")
+    for row in X:
+        ws.append([float(v) for v in row])
+    buf = io.BytesIO()
+    wb.save(buf)
+    raw = buf.getvalue()
+    path = tmp_path / "merged.xlsx"
+    path.write_bytes(raw)
+    parsed = parse_upload(raw)
+    ds, _ = build_dataset(parsed, parsed.default_columns, False, name="merged.xlsx")
+    model, expected = app_run(ds, Settings(3, "k-means++", 0))
+    assert parsed.header_rows == 2 and len(ds.X) == len(X)
+    text = reproduce.script_text(ds, Settings(3, "k-means++", 0), model, header_rows=parsed.header_rows)
+    assert "HEADER_ROWS = 2" in text
+    script = tmp_path / reproduce.FILE_NAME
+    script.write_text(text, encoding="utf-8")
+    run_batch(tmp_path, [[str(script), str(path), "--backend", "sklearn", "--out", str(tmp_path / "o.csv")]])
+    got = pd.read_csv(tmp_path / "o.csv")
+    np.testing.assert_array_equal(got["cluster"].to_numpy(), expected["cluster"].to_numpy())
+
+
 def test_drawn_points_are_embedded(tmp_path):
     from kmeans_app.draw.points import make_dataset
 
