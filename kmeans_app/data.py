@@ -79,6 +79,16 @@ GENERATORS = {
         ("n", "data_seed"),
     ),
     "uneven": Generator("Uneven sizes", None, ("n", "data_seed")),
+    "outliers": Generator(
+        "Blobs with 5% outliers",
+        "Squared distances let a few far points pull a centre away from its cluster, or claim a centre of their own.",
+        ("n", "data_seed"),
+    ),
+    "scales": Generator(
+        "Features on different scales",
+        "Distances are dominated by the feature with the largest numbers, so K-means splits along it and ignores the other.",
+        ("n", "data_seed"),
+    ),
     "uniform": Generator(
         "Uniform noise",
         "There is no structure here: K-means still returns k clusters, so check whether they mean anything.",
@@ -129,6 +139,16 @@ def generate(name, params):
         sizes.append(n - sum(sizes))
         maker, kw = "make_blobs", dict(n_samples=sizes, centers=[[-4, -2], [3, 3], [4, -4]],
                                        cluster_std=[1.2, 0.8, 0.6], random_state=seed)
+    elif name == "outliers":  # three tight blobs and a far, loose fourth group: 5% of the points
+        n_out = max(1, round(0.05 * n))
+        sizes = [(n - n_out) // 3, (n - n_out) // 3]
+        sizes += [n - n_out - sum(sizes), n_out]
+        maker, kw = "make_blobs", dict(n_samples=sizes, centers=[[-3, 0], [3, 0], [0, 4], [10, 12]],
+                                       cluster_std=[0.7, 0.7, 0.7, 3.0], random_state=seed)
+    elif name == "scales":  # clusters on a diagonal, then x1 in units 200 times larger than x2
+        maker, kw = "make_blobs", dict(n_samples=n, centers=[[-1, -3], [0, 0], [1, 3]], cluster_std=0.5,
+                                       random_state=seed)
+        transform = [[200.0, 0.0], [0.0, 1.0]]
     else:  # uniform: no maker, so no labels
         maker, kw = "numpy.random.default_rng(seed).uniform", dict(low=-5.0, high=5.0, size=[n, 2], seed=seed)
     if name == "uniform":
