@@ -1,14 +1,19 @@
-"""Reading an uploaded CSV: pure functions from bytes to a table, then to a Dataset.
+"""Reading an uploaded table (CSV, .xlsx, Parquet): pure functions from bytes to a table,
+then to a Dataset.
 
 Two steps, each raising :class:`UploadError` (a ValueError) with a message
 meant for the user:
 
-- :func:`parse_csv` (bytes -> :class:`ParsedTable`): encoding, delimiter,
-  header, decimal comma / thousands separators, which columns are numeric.
-  Structural problems (empty, binary, ragged, too big) fail here.
-- :func:`build_dataset` (table + chosen columns + standardise flag ->
-  Dataset): drops rows with missing values, refuses infinite or absurdly
-  large numbers, optionally z-scores.
+- :func:`parse_upload` (bytes -> :class:`ParsedTable`) tells the type from the
+  first bytes and calls :func:`parse_csv` (encoding, delimiter, header, decimal
+  comma / thousands separators), :func:`parse_xlsx` (a sheet of a workbook,
+  read-only and as saved values; merged header cells; zip-bomb checks before
+  inflating) or :func:`parse_parquet`. Then the shared checks decide which
+  columns are numeric and which can serve as known labels. Structural problems
+  (empty, binary, ragged, too big, corrupt, password-protected) fail here.
+- :func:`build_dataset` (table + chosen columns + standardise flag + labels
+  column -> Dataset): drops rows with missing values, refuses infinite or
+  absurdly large numbers, optionally z-scores, records the recipe.
 
 Messages never contain user text (file or column names, cells): Streamlit
 renders st.error as Markdown. Where naming the culprit helps, the name goes
