@@ -24,7 +24,7 @@ class Dataset:
     recipe : how to make X again, for a reproduce script (plain JSON-able values):
         {"kind": "generated", "dataset", "maker", "params", ["transform"]},
         {"kind": "upload", "file_type", "encoding", "delimiter", "decimal", "thousands",
-        "header", "sheet", "columns", "label_column", "dropped_rows", "standardize"} or
+        "header", "header_rows", "sheet", "columns", "label_column", "dropped_rows", "standardize"} or
         {"kind": "drawn", "points"}; None when unknown.
     """
 

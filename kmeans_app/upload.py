@@ -831,7 +831,8 @@ def build_dataset(parsed: ParsedTable, columns, standardise=False, name="upload.
     recipe = {
         "kind": "upload", "file_type": parsed.file_type, "encoding": parsed.encoding,
         "delimiter": parsed.delimiter, "decimal": parsed.decimal, "thousands": parsed.thousands,
-        "header": parsed.has_header, "sheet": parsed.sheet, "columns": list(columns),
+        "header": parsed.has_header, "header_rows": parsed.header_rows if parsed.has_header else 0,
+        "sheet": parsed.sheet, "columns": list(columns),
         "label_column": label_column,
         "dropped_rows": [int(i) for i in np.flatnonzero(~complete)],  # 0-based rows of the parsed table
         "standardize": bool(standardise),

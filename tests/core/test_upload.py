@@ -268,7 +268,7 @@ def test_upload_recipe_repeats_the_parsing_choices():
     ds, _ = build_dataset(p, ["a", "b"], True, "f.csv")
     assert ds.recipe == {
         "kind": "upload", "file_type": "csv", "encoding": "UTF-8", "delimiter": ";", "decimal": ",",
-        "thousands": None, "header": True, "sheet": None, "columns": ["a", "b"], "label_column": None,
+        "thousands": None, "header": True, "header_rows": 1, "sheet": None, "columns": ["a", "b"], "label_column": None,
         "dropped_rows": [1], "standardize": True,
     }
 
@@ -304,6 +304,8 @@ def test_xlsx_first_sheet_numbers_text_and_labels():
     assert p.frame["group"].tolist() == [r[3] for r in rows[1:]]
     ds, _ = build_dataset(p, p.default_columns, False, "book.xlsx", label_column="group")
     assert ds.recipe["file_type"] == "xlsx" and ds.recipe["sheet"] == "measurements"
+    merged = upload.parse_upload(H.merged_header_xlsx())
+    assert build_dataset(merged, merged.default_columns)[0].recipe["header_rows"] == 2
     assert ds.labels.tolist() == [r[3] for r in rows[1:]]
 
 
