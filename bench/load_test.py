@@ -9,7 +9,7 @@ lighter on two cores than 30 headless browser tabs, and what it measures is the
 server (the part a teacher's laptop has to carry), not React and Plotly.
 
 Every session: loads data (a generated dataset from the shareable URL, or, for
-odd-numbered sessions when the CSV uploader exists, an uploaded CSV through the
+half the sessions when the CSV uploader exists, an uploaded CSV through the
 real upload endpoint), opens the Explorer and changes its seed, opens the Elbow
 page, changes k and moves the page's "show the clustering for k" slider (a
 fragment rerun, as the browser sends it), and repeats until the time is up.
@@ -340,6 +340,7 @@ class Session:
         self._pending = 0  # runs sent with stop_after whose script_finished is still to come
         self.trace = None  # set to a list to record (time, message kind, detail) of every ForwardMsg
         self.fragment_of = {}  # widget id -> id of the fragment that drew it ("" = none)
+        self.bytes_in = 0  # bytes of ForwardMsgs received so far
         self.page_name = ""  # url path of the page shown (what a reload asks for)
         # Cookies as a browser keeps them (a reload passes the old ones in): the XSRF cookie
         # from /_stcore/health, which uploads must echo, and the class server's affinity cookie.
@@ -374,6 +375,7 @@ class Session:
     def _recv(self, deadline):
         self.ws.settimeout(max(0.05, deadline - time.monotonic()))
         data = self.ws.recv()
+        self.bytes_in += len(data)
         if isinstance(data, str):
             raise ProtocolError("text frame from server")
         msg = ForwardMsg()
@@ -683,8 +685,11 @@ class SessionStats:
 
 
 def load_data(sess, stats, rng):
-    """Generated data via the URL-bound sidebar, or (odd sessions) a CSV upload."""
-    if stats.idx % 2 == 1 and sess.has("Dataset"):
+    """Generated data via the URL-bound sidebar, or (half the sessions) a CSV upload.
+
+    Sessions 1, 2, 5, 6, 9, ... upload: round-robin gives every replica some of each.
+    """
+    if stats.idx % 4 in (1, 2) and sess.has("Dataset"):
         kind, proto = sess.find("Dataset")
         csv_label = next((o for o in proto.options if "csv" in o.lower()), None)
         if csv_label:
@@ -891,6 +896,7 @@ def run_load(server, sessions, seconds, ramp=3.0, think=(0.2, 0.8), pause=(0.0, 
             "other_p50_before_s": percentile(before, 50), "other_p95_before_s": percentile(before, 95),
             "other_p50_after_s": percentile(after, 50), "other_p95_after_s": percentile(after, 95),
             "restarts": server.restarts() if hasattr(server, "restarts") else {},
+            "reload_details": reloads[:5],
         }
     return result
 
@@ -1141,8 +1147,8 @@ def interrupt_lines(intr):
 
 
 WORKLOAD = ("Each session is a real Streamlit websocket session (the frontend's protocol, cookies kept like a "
-            "browser's): it opens the app from a shareable URL, loads data (a generated dataset, or for odd "
-            "sessions an uploaded CSV), opens the Explorer and changes the seed, opens the Elbow page, changes "
+            "browser's): it opens the app from a shareable URL, loads data (a generated dataset, or for half "
+            "the sessions an uploaded CSV), opens the Explorer and changes the seed, opens the Elbow page, changes "
             "k and moves the page's \"show the clustering for k\" slider (a fragment rerun, as the browser "
             "sends it), then repeats until the time is up. The clients run on the same 2-core machine as the "
             "server, so the figures are pessimistic.")
@@ -1210,9 +1216,9 @@ def suite(args):
         results["stress"] = measure(server, args.sessions, min(args.seconds, 60), **STRESS_PACE)
         intr = None if args.no_interrupt else interrupted_rerun(server)
         tracebacks = server.log_text().count("Traceback")
+        head = ["", _server_line(server), "", WORKLOAD, ""]
     finally:
         server.stop()
-    head = ["", _server_line(server), "", WORKLOAD, ""]
     c, sh, fa = results["class"], results["shared"], results["fault"]
     class_md = ["# Load test: a class on the class server", "",
                 "Class pace: 5-15 s between cycles and 1-4 s of looking at each result. Written by "

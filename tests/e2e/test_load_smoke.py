@@ -1,7 +1,7 @@
 """A tiny version of bench/load_test.py: 3 concurrent websocket sessions for a few seconds.
 
 Its own server (scripts/serve.py, one process), real Streamlit protocol sessions,
-each loading data (odd ones upload a CSV), opening the Explorer and using the
+each loading data (sessions 1 and 2 upload a CSV), opening the Explorer and using the
 Elbow page (its "show the clustering for k" slider is a fragment rerun). No
 errors, no tracebacks in the server log, every session served. Speed is not
 asserted here: the full 30-session run on the class server is `make loadtest`
