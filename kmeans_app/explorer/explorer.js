@@ -256,12 +256,53 @@ export function overlayTraces(run, view) {
   const { k, colors } = run;
   const { centres, cursor } = view;
   return [
-    trailTrace(run, cursor, view.dragged ? centres : null),
+    ...trailTraces(run, cursor, view.dragged ? centres : null),
     { type: "scatter", mode: "markers", name: "centres", hoverinfo: "skip", showlegend: false,
       x: Array.from({ length: k }, (_, j) => centres[2 * j]), y: Array.from({ length: k }, (_, j) => centres[2 * j + 1]),
       marker: { color: colors, symbol: run.symbols, size: 22, line: { width: 3, color: "black" } } },
     ...inertiaTraces(run, cursor, view.liveInertia),
   ];
+}
+
+// Recolouring 5,000 WebGL points through Plotly.react recomputes the whole trace (about 10x the
+// cost of the colours themselves). Points only change colour and symbol between steps, so after
+// Plotly has drawn each cluster once, its look (colour, marker shape) is reused from Plotly's own
+// WebGL scene and only the colour buffers are updated. Any other change goes through Plotly.react.
+
+/** Remember how Plotly drew each cluster code (from the points' WebGL marker options). */
+function learnLooks(gd, run, codes) {
+  const mo = markerOptions(gd, run);
+  if (!mo) return;
+  for (let p = 0; p < codes.length; p++) {
+    if (!run.looks[codes[p]]) run.looks[codes[p]] = [mo.colors[p], mo.markers[p], mo.symbols[p]];
+  }
+}
+
+function markerOptions(gd, run) {
+  const plots = gd._fullLayout && gd._fullLayout._plots;
+  const scene = plots && plots.xy && plots.xy._scene;
+  const mo = scene && scene.markerOptions && scene.markerOptions[0];
+  const ok = mo && Array.isArray(mo.colors) && Array.isArray(mo.markers) && Array.isArray(mo.symbols) &&
+    mo.colors.length === run.m;
+  return ok ? mo : null;
+}
+
+/** Give the points these cluster codes in place; false when a code has not been drawn by Plotly yet. */
+function recolourPoints(gd, run, codes) {
+  const mo = markerOptions(gd, run);
+  if (!mo) return false;
+  for (let p = 0; p < codes.length; p++) if (!run.looks[codes[p]]) return false;
+  for (let p = 0; p < codes.length; p++) {
+    const look = run.looks[codes[p]];
+    mo.colors[p] = look[0]; mo.markers[p] = look[1]; mo.symbols[p] = look[2];
+  }
+  const trace = gd.data[0]; // keep the figure's data in step, for any later full redraw (a resize)
+  trace.marker.color = codes;
+  trace.marker.symbol = symbolsOf(run, codes);
+  const scene = gd._fullLayout._plots.xy._scene;
+  scene.scatter2d.update(scene.markerOptions);
+  scene.draw();
+  return true;
 }
 
 function symbolsOf(run, codes) {
@@ -271,41 +312,39 @@ function symbolsOf(run, codes) {
   return s;
 }
 
-function trailTrace(run, cursor, live) {
+// The overlay is redrawn at every step, and SVG markers are what Plotly redraws slowest, so the
+// trails and the inertia panel are lines (one path each) with a marker only where the eye needs one.
+
+/** Each centre's path over the last MAX_TRAIL updates: one dotted line per cluster, in its colour. */
+function trailTraces(run, cursor, live) {
   const moves = [];
   for (let i = 0; i <= cursor; i++) if (run.phases[i] !== "assign") moves.push(run.centresOf[i]);
   const kept = moves.slice(-MAX_TRAIL);
   if (live) kept.push(live);
-  const k = run.k, t = kept.length, x = [], y = [], c = [];
-  for (let j = 0; j < k; j++) {
-    for (const pos of kept) { x.push(pos[2 * j]); y.push(pos[2 * j + 1]); c.push(j); }
-    x.push(null); y.push(null); c.push(j);
-  }
-  return { type: "scatter", mode: t > 1 ? "lines+markers" : "markers", x, y, hoverinfo: "skip", name: "centre paths", showlegend: false,
-    line: { color: "#444444", width: 1.5, dash: "dot" }, connectgaps: false,
-    marker: { color: c, colorscale: run.scale, cmin: -0.5, cmax: k + 0.5, size: 8, opacity: 0.8 } };
+  if (kept.length < 2) return [];
+  return run.colors.map((colour, j) => ({
+    type: "scatter", mode: "lines", hoverinfo: "skip", showlegend: false, name: "centre paths",
+    x: kept.map((pos) => pos[2 * j]), y: kept.map((pos) => pos[2 * j + 1]),
+    line: { color: colour, width: 2, dash: "dot" },
+  }));
 }
 
 function inertiaTraces(run, cursor, live) {
-  const xs = [], ys = [], ax = [], ay = [], ux = [], uy = [];
-  run.steps.forEach((s, i) => {
-    if (s.j === null) return;
-    xs.push(i); ys.push(s.j);
-    if (i <= cursor) (s.phase === "assign" ? (ax.push(i), ay.push(s.j)) : (ux.push(i), uy.push(s.j)));
-  });
-  const on = { xaxis: "x2", yaxis: "y2" };
+  const xs = [], ys = [];
+  run.steps.forEach((s, i) => { if (s.j !== null) { xs.push(i); ys.push(s.j); } });
+  const upto = xs.findIndex((i) => i > cursor);
+  const n = upto < 0 ? xs.length : upto;
+  const on = { xaxis: "x2", yaxis: "y2", type: "scatter", showlegend: false };
   const now = run.steps[cursor].j;
   const out = [
-    { ...on, type: "scatter", mode: "lines", x: xs, y: ys, line: { color: "#cccccc", width: 2 }, hoverinfo: "skip", showlegend: false, name: "inertia" },
-    { ...on, type: "scatter", mode: "markers", x: ax, y: ay, name: "inertia after assignment", showlegend: false, marker: { color: "#0072B2", symbol: "circle", size: 8 },
-      hovertemplate: "step %{x}: %{y:.4g}<extra>assign</extra>" },
-    { ...on, type: "scatter", mode: "markers", x: ux, y: uy, name: "inertia after update", showlegend: false, marker: { color: "#D55E00", symbol: "square", size: 8 },
-      hovertemplate: "step %{x}: %{y:.4g}<extra>update</extra>" },
-    { ...on, type: "scatter", mode: "markers", x: now === null ? [] : [cursor], y: now === null ? [] : [now], showlegend: false, hoverinfo: "skip",
+    { ...on, mode: "lines", x: xs, y: ys, line: { color: "#d0d0d0", width: 2 }, hoverinfo: "skip", name: "inertia" },
+    { ...on, mode: "lines", x: xs.slice(0, n), y: ys.slice(0, n), line: { color: "#0072B2", width: 3 },
+      name: "inertia so far", hovertemplate: "step %{x}: %{y:.4g}<extra></extra>" },
+    { ...on, mode: "markers", x: now === null ? [] : [cursor], y: now === null ? [] : [now], hoverinfo: "skip",
       name: "shown step", marker: { symbol: "circle-open", size: 20, color: "black", line: { width: 3 } } },
   ];
   if (live !== null && live !== undefined) {
-    out.push({ ...on, type: "scatter", mode: "markers", x: [cursor], y: [live], name: "dragged centres", hoverinfo: "y", showlegend: false,
+    out.push({ ...on, mode: "markers", x: [cursor], y: [live], name: "dragged centres", hoverinfo: "y",
       marker: { symbol: "star", size: 16, color: "#CC79A7", line: { width: 1, color: "black" } } });
   }
   return out;
@@ -371,6 +410,7 @@ class ExplorerView {
       speed: q("speed"), lines: q("lines"), hint: q("hint"), math: q("math"), mathTitle: q("math-title"),
       source: q("source"), legend: q("legend") };
     this.buttons = Object.fromEntries([...this.root.querySelectorAll("[data-action]")].map((b) => [b.dataset.action, b]));
+    this.root.kxView = this; // for the browser benchmark and debugging
     this.run = null; this.cursor = 0; this.timer = null; this.drag = null; this.dragged = null;
     this.frame = 0; this.sourceFor = null;
     this.listen();
@@ -411,6 +451,7 @@ class ExplorerView {
     for (let i = 0; i < run.m; i++) { run.px[i] = run.xy[2 * i]; run.py[i] = run.xy[2 * i + 1]; }
     run.scale = colourScale(run.colors, run.grey);
     run.symbolCache = new Map();
+    run.looks = []; // per cluster code, how Plotly drew it (see recolourPoints)
     this.pause();
     this.dragged = null;
     this.run = run;
@@ -511,6 +552,7 @@ class ExplorerView {
 
   // --- drawing ---
   draw() {
+    const started = performance.now();
     const run = this.run, i = this.cursor, step = run.steps[i];
     const last = run.steps.length - 1;
     const dragged = this.dragged;
@@ -519,15 +561,21 @@ class ExplorerView {
     if (dragged) { labels = nearestCentre(run.xy, dragged); live = inertia(run.xy, dragged, labels); }
     const P = window.Plotly, view = { centres, labels, cursor: i, lines: this.el.lines.checked, dragged: !!dragged, liveInertia: live };
     const shapes = cellShapes(run, centres), lines = view.lines && !!labels;
-    if (this.baseFor !== run || this.baseLabels !== labels || lines || this.baseLines !== lines) {
-      P.react(this.el.plot, baseTraces(run, view), baseLayout(run, shapes), CONFIG); // points change
-      this.baseFor = run; this.baseLabels = labels; this.baseLines = lines;
-    } else if (run.cells) {
-      P.relayout(this.el.plot, { shapes }); // same points, new cells: only the shapes are redrawn
+    const sameBase = this.baseFor === run && !lines && this.baseLines === lines;
+    if (sameBase && (this.baseLabels === labels || recolourPoints(this.el.plot, run, labels || run.unassigned))) {
+      if (run.cells) P.relayout(this.el.plot, { shapes }); // only the cells are redrawn
+    } else {
+      P.react(this.el.plot, baseTraces(run, view), baseLayout(run, shapes), CONFIG);
+      learnLooks(this.el.plot, run, labels || run.unassigned);
+      this.baseFor = run; this.baseLines = lines;
     }
+    this.baseLabels = labels;
     P.react(this.el.over, overlayTraces(run, view), overlayLayout(run), CONFIG);
     // For bench/browser_bench.py: the first animation frame after the update call, and a draw count.
-    requestAnimationFrame(() => { this.root.dataset.drawnAt = String(performance.now()); this.root.dataset.draws = String(++this.frame); });
+    const work = performance.now() - started; // the synchronous work: our code and Plotly's update call
+    requestAnimationFrame(() => {
+      Object.assign(this.root.dataset, { drawnAt: String(performance.now()), drawMs: String(work), draws: String(++this.frame) });
+    });
     this.el.slider.value = String(i);
     this.el.where.textContent = `${i} / ${last}`;
     this.el.label.textContent = step.label;
