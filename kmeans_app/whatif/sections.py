@@ -28,7 +28,7 @@ AXES_PCA = "Principal components (PCA)"
 # ---------------------------------------------------------------- cached work
 
 
-@st.cache_resource(max_entries=8, show_spinner=False)
+@st.cache_resource(max_entries=4, ttl=3600, show_spinner=False)
 def raw_of(_ds, data_key):
     """The chosen columns in original units (read-only: shared between sessions)."""
     X = C.raw_columns(_ds)
@@ -36,20 +36,22 @@ def raw_of(_ds, data_key):
     return X
 
 
-@st.cache_resource(max_entries=32, show_spinner=False)
+@st.cache_resource(max_entries=32, ttl=3600, show_spinner=False)
 def profiles_for(_raw, _labels, data_key, k, init, seed, names):
     return C.profiles_of(_raw, _labels, k, names)
 
 
-@st.cache_resource(max_entries=48, show_spinner=False)
+@st.cache_resource(max_entries=24, ttl=3600, show_spinner=False)
 def scaled_labels(_raw, data_key, how, k, init, seed):
-    """Cluster labels of one run on the raw columns under scaling ``how``."""
+    """Cluster labels of one run on the raw columns under scaling ``how`` (in the smallest
+    integer type: 400,000 rows take 0.4 MB per entry instead of 3.2 MB)."""
     labels = C.fit_scaled(_raw, how, k, init, seed)
+    labels = labels.astype(np.min_scalar_type(max(int(k) - 1, 0)))
     labels.setflags(write=False)
     return labels
 
 
-@st.cache_resource(max_entries=32, show_spinner=False)
+@st.cache_resource(max_entries=32, ttl=3600, show_spinner=False)
 def agreement_for(_known, _labels, data_key, k, init, seed):
     return C.label_agreement(_known, _labels, k)
 
