@@ -48,6 +48,7 @@ from kmeans_core.knee import find_knee
 from . import runs
 from .figures.common import clustering_figure
 from .figures.elbow import elbow_figure
+from .figures.silhouette import silhouette_by_k_figure, silhouette_figure, silhouette_scatter
 from .figures.style import plain
 from .runs import fit_run
 
@@ -359,6 +360,27 @@ def clustering_chart(_X, data_key, feature_names, k, init, seed, n_seeds):
     return model, fig
 
 
+@st.cache_resource(max_entries=32, show_spinner=False)
+def silhouette_charts(_X, _model, _view, data_key, feature_names, k, init, seed):
+    """(silhouette plot, scatter) of the run (data, k, init, seed) whose model and silhouette
+    view are _model and _view; built once and shared, read-only."""
+    n = len(_X)
+    plot = silhouette_figure(_view.values, _view.labels, k, note=sample_note(n, short=True))
+    proj = runs.projection(_X, data_key, feature_names)
+    X_scored = _X if _view.rows is None else _X[_view.rows]
+    scatter = silhouette_scatter(proj.apply(X_scored), _view.labels, _view.values,
+                                 proj.apply(_model.cluster_centers_), draw_cells=_X.shape[1] <= 2,
+                                 axis_titles=tuple(plain(t) for t in proj.axis_titles),
+                                 title=f"k = {k}, seed {seed}: hover a point for its silhouette")
+    return plot, scatter
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def silhouette_by_k_chart(ks, means, chosen=None, note=None):
+    """``silhouette_by_k_figure`` for these values, built once per distinct input; read-only."""
+    return silhouette_by_k_figure(ks, list(means), chosen=chosen, note=note)
+
+
 def best_silhouette_k(scores):
     """The k with the highest mean silhouette, or None when none is defined."""
     defined = [s for s in scores if s.silhouette is not None]
@@ -406,7 +428,7 @@ __all__ = [
     "DEFAULT_K_RANGE", "DEFAULT_SEEDS", "SILHOUETTE_EXACT_MAX", "SILHOUETTE_SAMPLE", "SWEEP_SILHOUETTE_MAX",
     "FIT_SAMPLE", "FIT_SAMPLE_ABOVE",
     "ElbowSweep", "Fit", "Scores", "SilhouetteView", "best_silhouette_k", "elbow_sweep", "explorer_run",
-    "clustering_chart", "elbow_chart", "fit_one", "fit_rows", "refined_run", "scores_ready", "shown_run", "sweep_note",
+    "clustering_chart", "elbow_chart", "silhouette_by_k_chart", "silhouette_charts", "fit_one", "fit_rows", "refined_run", "scores_ready", "shown_run", "sweep_note",
     "k_values", "knee_of", "run_scores", "sample_note", "score_sweep", "seed_list", "silhouette_rows",
     "silhouette_view", "sweep_init", "sweep_rows", "verdict",
 ]

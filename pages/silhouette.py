@@ -3,9 +3,7 @@
 import streamlit as st
 
 from kmeans_app import choosing_k as ck
-from kmeans_app import runs, state
-from kmeans_app.figures.silhouette import silhouette_by_k_figure, silhouette_figure, silhouette_scatter
-from kmeans_app.figures.style import plain
+from kmeans_app import state
 
 SWEEP_KS = (2, 10)
 
@@ -35,16 +33,10 @@ def show_chosen_k(ds, cfg, init):
     m2.metric("Points with s < 0", f"{n_bad:,}", help="Closer, on average, to another cluster than to their own.")
     m3.metric("Points scored", f"{len(view.values):,} of {n:,}")
     left, right = st.columns(2)
-    left.plotly_chart(silhouette_figure(view.values, view.labels, cfg.k, note=ck.sample_note(n, short=True)),
-                      width="stretch", key="silhouette_plot")
-    proj = runs.projection(ds.X, ds.key, ds.feature_names)
-    X_scored = ds.X if view.rows is None else ds.X[view.rows]
-    right.plotly_chart(
-        silhouette_scatter(proj.apply(X_scored), view.labels, view.values,
-                           proj.apply(model.cluster_centers_), draw_cells=ds.X.shape[1] <= 2,
-                           axis_titles=tuple(plain(t) for t in proj.axis_titles),
-                           title=f"k = {cfg.k}, seed {cfg.seed}: hover a point for its silhouette"),
-        width="stretch", key="silhouette_scatter")
+    # Figures built once per run and shared (a rerun that changed nothing rebuilds nothing).
+    plot, scatter = ck.silhouette_charts(ds.X, model, view, ds.key, tuple(ds.feature_names), cfg.k, init, cfg.seed)
+    left.plotly_chart(plot, width="stretch", key="silhouette_plot")
+    right.plotly_chart(scatter, width="stretch", key="silhouette_scatter")
     if ds.X.shape[1] > 2:
         right.caption(f"{ds.X.shape[1]} features, drawn on their first two principal components; "
                       "the silhouette uses all features.")
@@ -83,13 +75,13 @@ with guide.expander("How to read a silhouette", expanded=True):
 
 ks = ck.k_values(*SWEEP_KS, n)
 if ks:
-    bar = chart.progress(0.0, text="Scoring k = 2 … 10")
+    bar = chart.empty()  # a progress bar only while something is computed
     scores = ck.score_sweep(ds.X, ds.key, ks, init, lambda k: cfg.seed,
                             progress=lambda f, t: bar.progress(f, text=t))
     bar.empty()
-    chart.plotly_chart(silhouette_by_k_figure(ks, [s.silhouette for s in scores],
-                                              chosen=cfg.k if cfg.k in ks else None,
-                                              note=ck.sample_note(n, sweep=True, short=True)),
+    chart.plotly_chart(ck.silhouette_by_k_chart(ks, tuple(s.silhouette for s in scores),
+                                                chosen=cfg.k if cfg.k in ks else None,
+                                                note=ck.sample_note(n, sweep=True, short=True)),
                        width="stretch", key="silhouette_by_k")
     chart.caption(f"One run per k from the sidebar's seed ({cfg.seed}), stopped at scikit-learn's default "
                   "tolerance (the plots above use the Explorer's run, iterated to the end).")
