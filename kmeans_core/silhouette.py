@@ -215,7 +215,9 @@ def _check_silhouette_input(X, labels, metric):
     """Validate once for both public functions: (X as float64, codes, counts)."""
     if not isinstance(metric, str) or metric not in _METRICS:
         raise ValueError(f"metric must be one of {_METRICS}; got {metric!r}")
-    X = check_data(X, min_samples=2).astype(np.float64, copy=False)
+    X = check_data(X, min_samples=2)
+    eps = np.finfo(X.dtype).eps  # of the input: a float32 matrix rounds at float32's eps
+    X = X.astype(np.float64, copy=False)
     codes, counts = check_cluster_labels(labels, X.shape[0])
     if metric == "precomputed":
         n = X.shape[0]
@@ -224,7 +226,7 @@ def _check_silhouette_input(X, labels, metric):
         if (X < 0).any():
             raise ValueError("a precomputed distance matrix cannot hold negative distances")
         # The same allowance as scikit-learn: rounding may leave ~eps on the diagonal.
-        if (np.abs(np.diagonal(X)) > 100 * np.finfo(np.float64).eps).any():
+        if (np.abs(np.diagonal(X)) > 100 * eps).any():
             raise ValueError(
                 "The precomputed distance matrix contains non-zero elements on the diagonal: "
                 "a point's distance to itself must be 0 (use np.fill_diagonal(X, 0))."

@@ -163,13 +163,17 @@ def test_precomputed_bad_matrices(D, match):
         silhouette_score(D, [0, 0, 1, 1], metric="precomputed")
 
 
-def test_precomputed_tolerates_rounding_on_the_diagonal():
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_precomputed_tolerates_rounding_on_the_diagonal(dtype):
     x = np.array([0.2, 0.1, 0.12, 1.34, 1.11, 1.6])
-    D = np.abs(x[:, None] - x[None, :])
-    D[2, 2] = 10 * np.finfo(float).eps
+    D = np.abs(x[:, None] - x[None, :]).astype(dtype)
+    D[2, 2] = 10 * np.finfo(dtype).eps  # within the input dtype's rounding
     s = silhouette_samples(D, [0, 0, 0, 1, 1, 1], metric="precomputed")
     D[2, 2] = 0.0
     np.testing.assert_array_equal(s, silhouette_samples(D, [0, 0, 0, 1, 1, 1], metric="precomputed"))
+    D[2, 2] = 1000 * np.finfo(dtype).eps
+    with pytest.raises(ValueError, match="diagonal"):
+        silhouette_samples(D, [0, 0, 0, 1, 1, 1], metric="precomputed")
 
 
 @pytest.mark.parametrize("metric", ["manhattan", "cosine", None, 3])
