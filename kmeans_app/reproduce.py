@@ -177,15 +177,18 @@ def _keep_rows_code(recipe):
 def _load_csv(recipe):
     encoding = ENCODINGS.get(recipe.get("encoding"), "utf-8")
     header = bool(recipe.get("header", True))
-    utf16 = ""
     if encoding == "utf-16":
-        utf16 = '''    if not raw.startswith((b"\\xff\\xfe", b"\\xfe\\xff")):  # UTF-16 without a byte-order mark
-        ENC = "utf-16-le" if raw[1::2].count(0) > raw[0::2].count(0) else "utf-16-be"
-    else:
-        ENC = ENCODING
+        decode = '''    encoding = ENCODING
+    if not raw.startswith((b"\\xff\\xfe", b"\\xfe\\xff")):  # UTF-16 without a byte-order mark
+        encoding = "utf-16-le" if raw[1::2].count(0) > raw[0::2].count(0) else "utf-16-be"
+    text = raw.decode(encoding)
 '''
     else:
-        utf16 = "    ENC = ENCODING\n"
+        decode = "    text = raw.decode(ENCODING)\n"
+    if header:
+        names = "    frame.columns = [str(c) for c in frame.columns]\n"
+    else:
+        names = "    frame.columns = [f\"column {j + 1}\" for j in range(frame.shape[1])]  # no header row\n"
     return f'''
 # How the app read the file.
 ENCODING = {encoding!r}
@@ -203,14 +206,11 @@ def load_data(path):
 
     with open(path, "rb") as fh:
         raw = fh.read()
-{utf16}    text = raw.decode(ENC)
-    if "\\n" not in text:  # old Mac line ends (CR only)
+{decode}    if "\\n" not in text:  # old Mac line ends (CR only)
         text = text.replace("\\r", "\\n")
     frame = pd.read_csv(io.StringIO(text), sep=DELIMITER, header=0 if HEADER else None, decimal=DECIMAL,
                         thousands=THOUSANDS, skipinitialspace=True, na_values=MISSING, low_memory=False)
-    frame.columns = [str(c) for c in frame.columns] if HEADER else [f"column {{j + 1}}" for j in
-                                                                     range(frame.shape[1])]
-{_keep_rows_code(recipe)}{_standardise_code(recipe)}    return X, frame
+{names}{_keep_rows_code(recipe)}{_standardise_code(recipe)}    return X, frame
 '''
 
 

@@ -186,10 +186,11 @@ def test_comma_file_without_header_and_a_column_choice(tmp_path):
     check_same_labels(tmp_path, ds, Settings(3, "random", 2), data_file=path)
 
 
-def test_utf16_tab_file_with_labels_column(tmp_path):
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-8-sig"])  # with and without a BOM
+def test_utf16_tab_file_with_labels_column(tmp_path, encoding):
     X = _blob_table(seed=2)
     lines = ["x\ty\tz\tspecies"] + [f"{a}\t{b}\t{c}\t{'uvw'[i % 3]}" for i, (a, b, c) in enumerate(X)]
-    raw = "\n".join(lines).encode("utf-16")
+    raw = "\n".join(lines).encode(encoding)
     ds, path = upload(tmp_path, raw, label_column="species")
     assert ds.labels is not None
     check_same_labels(tmp_path, ds, Settings(4, "k-means++", 9), data_file=path)
