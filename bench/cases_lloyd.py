@@ -11,6 +11,7 @@ labels in history_ only up to 50,000 rows (so the 10k case records full labels
 and the larger ones record centres only).
 """
 
+import statistics
 import time
 
 import numpy as np
@@ -94,6 +95,23 @@ def _separated(n, d, k, seed):
     return X, init
 
 
+def _timed(fn, repeats):
+    """(median wall time, median process CPU time, first result) over ``repeats`` runs, no warm-up.
+
+    These fits take seconds on a shared machine: a warm-up run would only add minutes.
+    """
+    if common.QUICK:
+        repeats = min(repeats, common.QUICK_REPEATS)
+    walls, cpus, first = [], [], None
+    for _ in range(repeats):
+        t0, c0 = time.perf_counter(), time.process_time()
+        result = fn()
+        walls.append(time.perf_counter() - t0)
+        cpus.append(time.process_time() - c0)
+        first = result if first is None else first
+    return statistics.median(walls), statistics.median(cpus), first
+
+
 def _converge_case(n, d, k, limit, repeats, separated=True):
     """A whole fit to convergence (tol=0) against the faster of scikit-learn's lloyd and elkan."""
     X, init = (_separated if separated else _data)(n, d, k, seed=n + d + k)
@@ -104,20 +122,22 @@ def _converge_case(n, d, k, limit, repeats, separated=True):
     def ref(algorithm):
         return lambda: SkKMeans(k, init=init, n_init=1, tol=0.0, algorithm=algorithm).fit(X)
 
-    a, b = ours(), ref("lloyd")()
+    ours_s, ours_cpu, a = _timed(ours, repeats)
+    refs = {alg: _timed(ref(alg), repeats) for alg in ("lloyd", "elkan")}
+    b = refs["lloyd"][2]
     agree = float(np.mean(a.labels_ == b.labels_))
     rel = abs(a.inertia_ - b.inertia_) / b.inertia_
-    ok = a.n_iter_ == b.n_iter_ and agree == 1.0 and rel < 1e-9
-    ref_s = {alg: median_time(ref(alg), repeats=repeats) for alg in ("lloyd", "elkan")}
-    faster = min(ref_s, key=ref_s.get)
+    ok = a.n_iter_ == b.n_iter_ == refs["elkan"][2].n_iter_ and agree == 1.0 and rel < 1e-9
+    faster = min(refs, key=lambda alg: refs[alg][0])
     return Result(
         case=f"converge n={n:,} d={d} k={k} {'separated' if separated else 'overlapping'} ({a.n_iter_} iter)",
         target=f"<= {limit}",
-        ours_s=median_time(ours, repeats=repeats),
-        ref_s=ref_s[faster],
+        ours_s=ours_s,
+        ref_s=refs[faster][0],
         ours_peak_mib=peak_mib(ours),
-        ref_peak_mib=peak_mib(ref(faster)),
-        check=f"vs sklearn {faster} (lloyd {ref_s['lloyd']:.3f} s, elkan {ref_s['elkan']:.3f} s); labels agree "
+        ref_peak_mib=None,
+        check=f"vs sklearn {faster} (lloyd {refs['lloyd'][0]:.3f} s, elkan {refs['elkan'][0]:.3f} s; CPU s ours "
+        f"{ours_cpu:.2f}, lloyd {refs['lloyd'][1]:.2f}, elkan {refs['elkan'][1]:.2f}); labels agree "
         f"{agree:.2%}, n_iter {a.n_iter_}/{b.n_iter_}, inertia rel diff {rel:.1e}; ours runs "
         f"{'hamerly' if use_bounds(n, d, k) else 'lloyd'}",
         ok=ok,
@@ -126,7 +146,7 @@ def _converge_case(n, d, k, limit, repeats, separated=True):
 
 
 def converge_10k_d2_k5():
-    return _converge_case(10_000, 2, 5, limit=1.0, repeats=15)
+    return _converge_case(10_000, 2, 5, limit=1.0, repeats=21)
 
 
 def converge_1m_d2_k8():
@@ -181,3 +201,47 @@ def kmeans_plusplus_1m_d3_k64():
 CASES = [fit_10k_d2_k5, fit_1m_d2_k8, fit_200k_d16_k32, fit_100k_d64_k256, kmeans_plusplus_1m_d3_k64,
          converge_10k_d2_k5, converge_1m_d2_k8, converge_200k_d16_k32, converge_100k_d64_k64,
          converge_200k_d16_k32_overlapping]
+
+
+def auto_table(rounds=5):
+    """algorithm="auto": bounded vs plain Lloyd over n, d and k (both ours, whole fits to convergence).
+
+    Writes the ``auto`` section of docs/benchmarks.md. Each cell is the median over
+    ``rounds`` of (hamerly time / lloyd time) on separated and on overlapping blobs
+    from k random rows; below 1 the bounds pay off.
+    """
+    import os
+    import statistics
+
+    from bench.run_bench import ROOT, write_section  # noqa: PLC0415 (run_bench imports this module)
+
+    def fit(X, init, algorithm, record="centers"):
+        t0 = time.perf_counter()
+        KMeans(len(init), init=init, n_init=1, tol=0.0, algorithm=algorithm, record=record).fit(X)
+        return time.perf_counter() - t0
+
+    load = os.getloadavg()
+    lines = ["## algorithm=\"auto\": bounded (hamerly) / plain Lloyd, whole fits to convergence", "",
+             f"`python -m bench.cases_lloyd` (`bench.cases_lloyd.auto_table`), median of {rounds} rounds; "
+             f"load average {load[0]:.1f} at start. Below 1 the bounds pay off; "
+             "✓ marks the cells where \"auto\" picks the bounds.", "",
+             "| n | d | k | n·k·(d+2) | separated | overlapping | separated, record=\"full\" | auto |",
+             "|---|---|---|---|---|---|---|---|"]
+    for n in (1_000, 10_000, 100_000):
+        for d in (2, 16, 64):
+            for k in (3, 8, 32):
+                cells = []
+                for make, record in ((_separated, "centers"), (_data, "centers"), (_separated, "full")):
+                    X, init = make(n, d, k, seed=n + d + k)
+                    fit(X, init, "lloyd", record)
+                    fit(X, init, "hamerly", record)  # warm-up
+                    ratios = [fit(X, init, "hamerly", record) / fit(X, init, "lloyd", record) for _ in range(rounds)]
+                    cells.append(f"{statistics.median(ratios):.2f}")
+                lines.append(f"| {n:,} | {d} | {k} | {n * k * (d + 2):,} | {' | '.join(cells)} | "
+                             f"{'✓ hamerly' if use_bounds(n, d, k) else 'lloyd'} |")
+                print(lines[-1], flush=True)
+    write_section(str(ROOT / "docs" / "benchmarks.md"), "auto", "\n".join(lines))
+
+
+if __name__ == "__main__":
+    auto_table(rounds=3)

@@ -90,6 +90,8 @@ def row(result):
     peak = "n/a"
     if result.ours_peak_mib is not None and result.ref_peak_mib is not None:
         peak = f"{result.ours_peak_mib:.0f} / {result.ref_peak_mib:.0f}"
+    elif result.ours_peak_mib is not None:
+        peak = f"{result.ours_peak_mib:.0f} / -"
     return [result.case, f"{result.ours_s:.4f}", f"{result.ref_s:.4f}", f"{result.ratio:.2f}{speed}",
             result.target, peak, ("✓ " if result.ok else "✗ ") + result.check]
 
@@ -133,6 +135,13 @@ NOTES = """\
   (checked, with label agreement and inertia). Ours runs with the default
   record="auto": full labels in `history_` up to 50,000 rows (the 10k case),
   centres and inertia only above that.
+- converge cases: whole fits to convergence (tol=0, n_init=1, k random rows as the
+  init; separated or overlapping blobs), ours with algorithm="auto" (the bounded E step
+  of kmeans_core/hamerly.py above a small size) against the *faster* of scikit-learn's
+  "lloyd" and "elkan" (both timed; no warm-up run, these take seconds). Labels must agree
+  on every row and n_iter must be equal. CPU seconds are in the check column: on a loaded
+  machine scikit-learn's OpenMP threads lose far more wall time than our two workers,
+  so compare the CPU figures too.
 - kmeans_plusplus: the check compares the mean potential (inertia of the chosen
   centres) over several seeds; the two libraries' random streams differ, so only
   the distribution can match, not the picks.
