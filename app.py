@@ -13,6 +13,9 @@ pages = [
     st.Page("pages/silhouette.py", title="Silhouette", icon=":material/bar_chart:"),
     st.Page("pages/whatif.py", title="What-if", icon=":material/query_stats:"),
     st.Page("pages/quantization.py", title="Colour quantization", icon=":material/palette:"),
+    st.Page("pages/soft_gaussian.py", title="Soft and Gaussian", icon=":material/blur_on:"),
+    st.Page("pages/minibatch.py", title="Mini-batch", icon=":material/speed:"),
+    st.Page("pages/failures.py", title="When K-means fails", icon=":material/report:"),
 ]
 page = st.navigation(pages)
 # The quantization page clusters an image's pixels with its own controls; the sidebar still

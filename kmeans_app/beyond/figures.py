@@ -19,19 +19,65 @@ HEIGHT = 520
 _RGB = np.array([[int(c[i:i + 2], 16) for i in (1, 3, 5)] for c in PALETTE], dtype=np.float64)
 
 
-def mix_colors(shares):
+GREY = (154, 154, 154)  # points whose responsibilities are not recorded
+COLOUR_STEPS = (4, 8, 16, 32)  # channel rounding tried in turn until the colour table is small enough
+MAX_COLOURS = 400
+
+
+def mix_rgb(shares):
     """Each row's colour: the cluster palette mixed by its uint8 responsibilities.
 
     shares : (m, k) uint8, round(255 r_ij), rows summing to about 255.
-    Returns a list of m "#rrggbb" strings; a point owned by one cluster gets exactly its colour.
+    Returns (m, 3) float RGB in [0, 255]; a point owned by one cluster gets its cluster's colour.
     """
     S = np.asarray(shares, dtype=np.float64)
-    k = S.shape[1]
-    rgb = _RGB[np.arange(k) % len(_RGB)]
+    rgb = _RGB[np.arange(S.shape[1]) % len(_RGB)]
     total = S.sum(axis=1, keepdims=True)
-    mixed = S @ rgb / np.where(total > 0, total, 1.0)
-    mixed = np.clip(np.rint(mixed), 0, 255).astype(int)
+    return S @ rgb / np.where(total > 0, total, 1.0)
+
+
+def mix_colors(shares):
+    """mix_rgb as "#rrggbb" strings (for hover text and tests)."""
+    mixed = np.clip(np.rint(mix_rgb(shares)), 0, 255).astype(int)
     return [f"#{r:02x}{g:02x}{b:02x}" for r, g, b in mixed.tolist()]
+
+
+def colour_table(share_frames, m):
+    """Mixed colours of every frame as indices into one colour table, for numeric marker colours.
+
+    Plotly checks every colour string of every frame one by one (about 50 ms per 500 points),
+    so frames carry small integers instead and the figure carries the table once as a
+    stepped colour scale. Channels are rounded to a multiple of 4 (or 8, 16, 32 when more
+    than MAX_COLOURS colours would be needed): invisible at these sizes.
+
+    share_frames : per frame, (m, k) uint8 shares or None (grey). Returns
+    (indices per frame as int16 arrays, list of "#rrggbb").
+    """
+    rgbs = [np.tile(GREY, (m, 1)).astype(np.float64) if S is None else mix_rgb(S) for S in share_frames]
+    stacked = np.concatenate(rgbs) if rgbs else np.zeros((0, 3))
+    for q in COLOUR_STEPS:
+        snapped = np.clip(np.rint(stacked / q) * q, 0, 255).astype(np.int64)
+        codes = (snapped[:, 0] << 16) | (snapped[:, 1] << 8) | snapped[:, 2]
+        table, inverse = np.unique(codes, return_inverse=True)
+        if len(table) <= MAX_COLOURS:
+            break
+    colours = [f"#{c:06x}" for c in table.tolist()]
+    idx = inverse.astype(np.int16).reshape(len(rgbs), m) if rgbs else np.zeros((0, m), np.int16)
+    return list(idx), colours
+
+
+def stepped_scale(colours):
+    """A Plotly colour scale mapping value i (cmin -0.5, cmax N - 0.5) to colours[i] exactly."""
+    N = max(len(colours), 1)
+    scale = []
+    for i, c in enumerate(colours):
+        scale += [[i / N, c], [(i + 1) / N, c]]
+    return scale or [[0, "#9a9a9a"], [1, "#9a9a9a"]]
+
+
+def _point_marker(idx, colours, size):
+    return dict(size=size, color=idx, colorscale=stepped_scale(colours), cmin=-0.5,
+                cmax=len(colours) - 0.5, showscale=False, line=dict(width=0.4, color="#333"))
 
 
 def ellipse_xy(mean, cov, sigmas=ELLIPSE_SIGMAS, n=ELLIPSE_POINTS):
@@ -48,10 +94,13 @@ def ellipse_xy(mean, cov, sigmas=ELLIPSE_SIGMAS, n=ELLIPSE_POINTS):
     return pts[0], pts[1]
 
 
-def _axes(fig, box, axis_titles):
+def _axes(fig, box, axis_titles, equal=True):
+    """Axis ranges and titles; ``equal``: one unit is as long on both axes (distances look true)."""
     x0, x1, y0, y1 = box
     fig.update_xaxes(range=[x0, x1], title=axis_titles[0], zeroline=False)
-    fig.update_yaxes(range=[y0, y1], title=axis_titles[1], zeroline=False, scaleanchor="x", scaleratio=1)
+    fig.update_yaxes(range=[y0, y1], title=axis_titles[1], zeroline=False)
+    if equal:
+        fig.update_yaxes(scaleanchor="x", scaleratio=1)
 
 
 def _animate(fig, frames, labels, start=0):
@@ -99,19 +148,17 @@ def soft_run_figure(P, shares, centers, titles, box, axis_titles, title):
     (then grey); centers : per frame, (k, 2) centres; titles : per frame, the slider label.
     """
     k = len(centers[0])
-    first = mix_colors(shares[0]) if shares[0] is not None else ["#9a9a9a"] * len(P)
+    idx, colours = colour_table(shares, len(P))
     fig = go.Figure([
         go.Scatter(x=P[:, 0], y=P[:, 1], mode="markers", name="points", showlegend=False,
-                   marker=dict(size=7, color=first, line=dict(width=0.4, color="#333")),
-                   hoverinfo="skip"),
+                   marker=_point_marker(idx[0], colours, 7), hoverinfo="skip"),
         _centres_trace(np.asarray(centers[0]), k),
     ])
     frames = []
-    for i, (S, C) in enumerate(zip(shares, centers)):
-        colors = mix_colors(S) if S is not None else ["#9a9a9a"] * len(P)
+    for i, (ci, C) in enumerate(zip(idx, centers)):
         C = np.asarray(C)
         frames.append(go.Frame(name=str(i), traces=[0, 1], data=[
-            go.Scatter(marker=dict(color=colors)), go.Scatter(x=C[:, 0], y=C[:, 1])]))
+            go.Scatter(marker=dict(color=ci)), go.Scatter(x=C[:, 0], y=C[:, 1])]))
     fig.update_layout(title=title, height=HEIGHT + 60)
     _axes(fig, box, axis_titles)
     _animate(fig, frames, titles)
@@ -125,7 +172,7 @@ def gmm_run_figure(P, shares, means, covariances, titles, box, axis_titles, titl
     means : per frame (k, 2); covariances : per frame (k, 2, 2) (already projected to the plot plane).
     """
     k = len(means[0])
-    grey = ["#9a9a9a"] * len(P)
+    idx, colours = colour_table(shares, len(P))
 
     def ellipse_traces(M, C):
         out = []
@@ -138,15 +185,14 @@ def gmm_run_figure(P, shares, means, covariances, titles, box, axis_titles, titl
     M0, C0 = np.asarray(means[0]), np.asarray(covariances[0])
     fig = go.Figure([
         go.Scatter(x=P[:, 0], y=P[:, 1], mode="markers", name="points", showlegend=False,
-                   marker=dict(size=6, color=mix_colors(shares[0]) if shares[0] is not None else grey,
-                               line=dict(width=0.3, color="#333")), hoverinfo="skip"),
+                   marker=_point_marker(idx[0], colours, 6), hoverinfo="skip"),
         *ellipse_traces(M0, C0),
         _centres_trace(M0, k, "means"),
     ])
     frames = []
-    for i, (S, M, C) in enumerate(zip(shares, means, covariances)):
+    for i, (ci, M, C) in enumerate(zip(idx, means, covariances)):
         M, C = np.asarray(M), np.asarray(C)
-        data = [go.Scatter(marker=dict(color=mix_colors(S) if S is not None else grey))]
+        data = [go.Scatter(marker=dict(color=ci))]
         data += [go.Scatter(x=t.x, y=t.y) for t in ellipse_traces(M, C)]
         data.append(go.Scatter(x=M[:, 0], y=M[:, 1]))
         frames.append(go.Frame(name=str(i), traces=list(range(k + 2)), data=data))
@@ -236,8 +282,11 @@ def inertia_curves(x_mb, y_mb, x_lloyd, y_lloyd, x_title, title, log_x=False):
     return finish(fig)
 
 
-def labels_figure(P, labels, box, axis_titles, title, centers=None):
-    """A static scatter of the drawn points coloured and shaped by cluster (colour is never the only cue)."""
+def labels_figure(P, labels, box, axis_titles, title, centers=None, equal=True):
+    """A static scatter of the drawn points coloured and shaped by cluster (colour is never the only cue).
+
+    equal=False lets each axis keep its own units (features on very different scales).
+    """
     labels = np.asarray(labels)
     fig = go.Figure()
     for j in np.unique(labels).tolist():
@@ -250,10 +299,10 @@ def labels_figure(P, labels, box, axis_titles, title, centers=None):
         C = np.asarray(centers)
         fig.add_trace(_centres_trace(C, len(C)))
     fig.update_layout(title=title, height=HEIGHT - 60, showlegend=False, margin=dict(l=50, r=20, t=60, b=50))
-    _axes(fig, box, axis_titles)
+    _axes(fig, box, axis_titles, equal)
     return finish(fig)
 
 
-def box_of(P):
-    """The plot box around 2-D points (padded_box)."""
-    return padded_box(P)
+def box_of(P, equal=True):
+    """The plot box around 2-D points (padded_box); equal=False: each axis fits its own span."""
+    return padded_box(P) if equal else padded_box(P, min_aspect=0.0)
