@@ -14,6 +14,7 @@ Usage: .venv/bin/python bench/whatif_bench.py [--rows 400000] [--rounds 3] [--ou
 
 import argparse
 import io
+import os
 import platform
 import statistics
 import sys
@@ -75,6 +76,7 @@ def main():
     for name in SECTIONS + ("main_run",):
         setattr(sections, name, timed(name, getattr(sections, name)))
 
+    load_before = os.getloadavg()[0]
     data = make_csv(args.rows)
     results = {"first view": [], "chart control": [], "new k": []}
     upload_s = []
@@ -112,9 +114,13 @@ def main():
         f"`bench/whatif_bench.py --rows {args.rows} --rounds {args.rounds}`: a {args.rows:,}-row x 8-column CSV "
         "(plus a text label column chosen as labels) uploaded through the real sidebar in AppTest; medians over "
         f"{args.rounds} rounds, seconds. `main_run` is the page's clustering (the run every page shares, "
-        "tol = 0); the sections are timed on their own; `page` is the whole rerun (sidebar included).",
+        "tol = 0; on the first view it is already cached, because the upload lands on the Explorer page, "
+        "which made it); the sections are timed on their own; `page` is the whole rerun (sidebar and "
+        "upload panel included).",
         "",
-        f"Machine: {platform.machine()}, {platform.python_version()}, {__import__('os').cpu_count()} cores. "
+        f"Machine: {platform.machine()}, {platform.python_version()}, {os.cpu_count()} cores, load average "
+        f"{load_before:.1f} before and {os.getloadavg()[0]:.1f} after (other work on the machine slows every "
+        "number). "
         f"Upload + parse of the {len(data) / 2**20:.0f} MB CSV: median {statistics.median(upload_s):.2f} s.",
         "",
         "| situation | " + " | ".join(c.replace("_section", "") for c in cols) + " |",
