@@ -124,7 +124,7 @@ def stability_sentence(result):
 def gap_sentence(g, k_max):
     where = REFERENCE_WORDS[g.reference]
     judged = np.asarray(g.gap[:k_max], dtype=float)
-    peak = int(np.argmax(judged)) + 1 if len(judged) else None
+    peak = int(np.nanargmax(judged)) + 1 if np.isfinite(judged).any() else None
     also = (f" The gap itself is largest at k = {peak}: look at both." if peak is not None and peak != g.best_k
             else "")
     if g.best_k is None:

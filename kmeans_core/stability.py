@@ -247,8 +247,9 @@ def _log_w(X, k, init, seed, n_init):
         w = float(((X - X.mean(axis=0)) ** 2).sum())
     else:
         w = _fit(X, k, init, seed, n_init).inertia_
-    # W = 0 only when every point sits on a centre (k >= distinct rows); keep the log finite.
-    return float(np.log(max(w, np.finfo(np.float64).tiny)))
+    # W = 0 only when every point sits on a centre (k >= distinct rows): log W = -inf,
+    # and gap_from_log_w reports no gap (NaN) for that k.
+    return float(np.log(w)) if w > 0 else -np.inf
 
 
 def gap_statistic(X, k_max=10, n_refs=10, *, reference="uniform", init="k-means++", n_init=1,
@@ -363,8 +364,12 @@ def gap_from_log_w(log_w, ref_log_w, reference):
     if B < 2:
         raise ValueError(f"the gap statistic needs at least 2 references; got {B}")
     ks = tuple(range(1, len(log_w) + 1))
-    ref_mean = ref.mean(axis=0)
-    gap = ref_mean - log_w
-    s = ref.std(axis=0) * np.sqrt(1 + 1 / B)  # sd_k with 1/B, as in the paper
-    best = next((k for i, k in enumerate(ks[:-1]) if gap[i] >= gap[i + 1] - s[i + 1]), None)
+    # A k with W_k = 0 (at least as many clusters as distinct rows) has no gap: NaN. Such a k
+    # is never picked, and the k before it passes the rule (it is the last one that can be judged).
+    with np.errstate(invalid="ignore"):  # inf - inf for such k, replaced by NaN just below
+        ref_mean = ref.mean(axis=0)
+        s = ref.std(axis=0) * np.sqrt(1 + 1 / B)  # sd_k with 1/B, as in the paper
+        gap = np.where(np.isfinite(log_w) & np.isfinite(ref_mean), ref_mean - log_w, np.nan)
+    best = next((k for i, k in enumerate(ks[:-1]) if np.isfinite(gap[i]) and
+                 (gap[i] >= gap[i + 1] - s[i + 1] or not np.isfinite(gap[i + 1]))), None)
     return GapResult(ks, log_w, ref_mean, gap, s, best, reference, B)

@@ -1,6 +1,8 @@
 """Bootstrap stability and the gap statistic: data with a known k, scikit-learn as the
 oracle for the inertia behind log W_k, seeding, progress and bad input."""
 
+import warnings
+
 import numpy as np
 import pytest
 from sklearn.cluster import KMeans as SkKMeans
@@ -143,6 +145,17 @@ def test_gap_pieces_follow_the_definition():
     # The rule, re-applied by hand to the reported numbers.
     passing = [k for k in range(1, 5) if result.gap[k - 1] >= result.gap[k] - result.s[k]]
     assert result.best_k == passing[0]
+
+
+def test_gap_with_fewer_distinct_rows_than_clusters():
+    # Three distinct points, repeated: W_3 = W_4 = 0, so those k have no gap (NaN), and k = 2,
+    # the last k that can be judged, passes if k = 1 does not.
+    X = np.repeat(np.array([[0.0, 0.0], [5.0, 0.0], [0.0, 5.0]]), 10, axis=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no RuntimeWarning from logs of zero or NaN arithmetic
+        result = gap_statistic(X, k_max=3, n_refs=4, random_state=0)
+    assert np.isnan(result.gap[2:]).all() and np.isfinite(result.gap[:2]).all()
+    assert result.best_k in (1, 2)
 
 
 def test_gap_seeded_and_progress():
