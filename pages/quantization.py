@@ -107,7 +107,7 @@ st.caption(
 tab_pal, tab_cube, tab_learn = st.tabs(["Palette", "RGB space", "Watch it learn"])
 with tab_pal:
     st.plotly_chart(fq.palette_figure(res.palette, q.counts), width="stretch", key="q_palette_chart")
-    d1, d2, d3 = st.columns(3)
+    d1 = d2 = d3 = st.container(horizontal=True)  # wraps when the labels are large (projector mode)
     d1.download_button("Quantized image (PNG, full size)", res.png, f"{img.label}-{n_pal}-colours.png",
                        "image/png", key="q_dl_png", on_click="ignore", icon=":material/download:")
     d2.download_button("Palette (CSV)", qi.palette_csv(res.palette, q.counts), f"palette-{n_pal}.csv",

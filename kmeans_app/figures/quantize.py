@@ -7,6 +7,8 @@ drawn in its own colour; hex codes and shares say the same in text.
 import numpy as np
 import plotly.graph_objects as go
 
+from .style import finish
+
 AXIS = dict(range=[-5, 260], backgroundcolor="rgb(245,245,245)", gridcolor="white", zeroline=False)
 SCENE = dict(xaxis=dict(AXIS, title=dict(text="red")), yaxis=dict(AXIS, title=dict(text="green")),
              zaxis=dict(AXIS, title=dict(text="blue")), aspectmode="cube",
@@ -56,7 +58,7 @@ def palette_figure(palette, counts, *, title="Palette: share of pixels per colou
         xaxis=dict(title=dict(text="share of pixels (%)"), range=[0, max(float(shares.max()), 1) * 1.18]),
         yaxis=dict(type="category", tickfont=dict(family="monospace")), bargap=0.15, showlegend=False,
     )
-    return fig
+    return finish(fig)
 
 
 def _pixels_trace(colors, *, size=2.5, opacity=0.8, name="pixels"):
@@ -89,7 +91,7 @@ def rgb_cube_figure(colors, palette, counts=None, *, title="", height=560):
                      _palette_trace(palette, hover=hover)])
     fig.update_layout(title=dict(text=title), height=height, scene=SCENE, margin=dict(l=0, r=0, t=40, b=0),
                       legend=dict(orientation="h", y=0.02))
-    return fig
+    return finish(fig)
 
 
 def _frame_steps(history, n_refined=0, max_frames=MAX_FRAMES):
@@ -153,4 +155,4 @@ def learning_figure(history, colors, *, n_refined=0, height=600, frame_ms=350):
                                                     transition=dict(duration=0))])
                              for lab in labels])],
     )
-    return fig
+    return finish(fig)

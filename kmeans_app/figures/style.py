@@ -136,6 +136,8 @@ def projector_style(fig):
     fig.update_yaxes(tickfont_size=big, title_font_size=big, gridcolor="#b0b0b0", linecolor="#000",
                      showline=True, automargin=True)
     fig.update_annotations(font_size=big)
+    scene_axis = dict(tickfont_size=big, title_font_size=big)
+    fig.update_scenes(xaxis=scene_axis, yaxis=scene_axis, zaxis=scene_axis)  # 3-D charts
     for t in fig.data:
         marker = getattr(t, "marker", None)
         if marker is not None and "size" in marker and marker.size is not None:
@@ -162,8 +164,11 @@ html, body, [data-testid="stApp"] { color: #000; }
 [data-testid="stSidebarNavLink"] span, [data-testid="stExpander"] summary p, [data-testid="stAlertContainer"] p,
 [data-testid="stMetricLabel"] p, button p, input, select, textarea, [data-baseweb="select"] div,
 [data-testid="stTable"] td, [data-testid="stTable"] th, [data-testid="stTickBarMin"], [data-testid="stTickBarMax"],
-[data-testid="stSliderThumbValue"] { font-size: 20px !important; }
-[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p { color: #111 !important; }
+[data-testid="stSliderThumbValue"], [data-testid="stFileUploaderDropzoneInstructions"] span,
+[data-testid="stMultiSelectTagsContainer"] span, [data-baseweb="tag"] span, [data-testid="stText"],
+[data-testid="stText"] span, [data-testid="stCode"] code, [data-testid="stTooltipContent"] p { font-size: 20px !important; }
+/* High contrast: captions are faded grey by default. */
+[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p { color: #111 !important; opacity: 1 !important; }
 [data-testid="stApp"] h1 { font-size: 2.6rem; }
 [data-testid="stApp"] h2 { font-size: 2.1rem; }
 [data-testid="stApp"] h3 { font-size: 1.7rem; }
