@@ -1191,6 +1191,23 @@ def warm_up(server, replicas=1):
     time.sleep(1.0)
 
 
+def targets_lines(results):
+    """Issue 11's targets against this run, met or not, in one table."""
+    c, st_ = results["class"][2], results["stress"][2]
+    elbow = c["by_action"].get("go Elbow", (0, float("nan"), float("nan")))
+    rows = [
+        ("class pace: interactions", ">= 300", c["interactions"], c["interactions"] >= 300),
+        ("class pace: errors", "0", c["errors"], c["errors"] == 0),
+        ("class pace: p50 per interaction", "<= 0.2 s", f"{c['p50_s']:.3f} s", c["p50_s"] <= 0.2),
+        ("class pace: p95 per interaction", "<= 1.0 s", f"{c['p95_s']:.3f} s", c["p95_s"] <= 1.0),
+        ("class pace: opening the Elbow page, p95", "<= 2 s", f"{elbow[2]:.3f} s", elbow[2] <= 2.0),
+        ("stress pace: the servers' CPU together", "> 1.5 cores", f"{st_['server_cpu_mean']:.2f}",
+         st_["server_cpu_mean"] > 1.5),
+    ]
+    return ["## Targets (issue 11)", "", "| target | wanted | measured | met |", "|---|---|---|---|",
+            *[f"| {a} | {b} | {m} | {'yes' if ok else '**no**'} |" for a, b, m, ok in rows], ""]
+
+
 TEACHER_LINK = "dataset=Blobs&k=4&seed=0"
 CLASS_PACE = {"think": (5.0, 15.0), "pause": (1.0, 4.0)}
 STRESS_PACE = {"think": (0.2, 0.8), "pause": (0.0, 0.0)}
@@ -1224,7 +1241,7 @@ def suite(args):
                 "Class pace: 5-15 s between cycles and 1-4 s of looking at each result. Written by "
                 "`make loadtest` (`bench/load_test.py --suite`). \"Before\" is the same test on the "
                 "single-process server before the class server and the Elbow page's fragment and caches "
-                f"({before.get('note', 'bench/load_before.json')}).", *head,
+                f"({before.get('note', 'bench/load_before.json')}).", *head, *targets_lines(results),
                 "## Every student on different data", "", *run_table(*c, before.get("class")),
                 "", "## Every student on the teacher's shared link", "",
                 f"All sessions open the same link (`?{TEACHER_LINK}`) and look around: the Explorer, the Elbow "
