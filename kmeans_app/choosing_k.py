@@ -151,7 +151,7 @@ def fit_one(_X, data_key, k, init, seed):
                len(_X) if rows is None else len(rows))
 
 
-@st.cache_resource(max_entries=32, show_spinner=False)
+@st.cache_resource(max_entries=8, show_spinner=False)  # big data only: each holds n labels
 def refined_run(_X, data_key, k, init, seed):
     """The sweep's run (data, k, init, seed) iterated on all rows from its centres (big data),
     to SWEEP_TOL; a KMeans shared between sessions (read-only)."""
@@ -345,7 +345,7 @@ def elbow_chart(ks, inertia, seconds, knee, panels=(), note=None):
                         panels=[(title, list(values), better) for title, values, better in panels])
 
 
-@st.cache_resource(max_entries=32, show_spinner=False)
+@st.cache_resource(max_entries=16, show_spinner=False)  # each keeps its model (n labels) alive
 def clustering_chart(_X, data_key, feature_names, k, init, seed, n_seeds):
     """(model, figure) of the clustering the Elbow page shows for k (``shown_run``), drawn on the
     data's 2-D view; built once per (data, k, init, seed) and shared, read-only."""
