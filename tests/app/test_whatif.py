@@ -311,3 +311,13 @@ def test_fit_scaled_on_a_sample_assigns_every_row_to_its_nearest_centre():
 
 def test_neutralise_is_what_the_download_uses():
     assert neutralise("=1+1") == "'=1+1" and neutralise("-1.5") == "-1.5"
+
+
+def test_k_one_and_a_single_column_upload():
+    at = open_page(PAGE, k=1)
+    assert not at.exception and not at.error
+    assert any("holds every row" in t.value for t in at.text)
+    at = upload_page(b"a\n" + b"\n".join(str(i % 7).encode() for i in range(40)) + b"\n", k=3)
+    assert any("One column: drawn along the x axis." in c.value for c in at.caption)
+    assert any(t.value.startswith("Only one column (a)") for t in at.text)
+    assert not [m for m in at.multiselect if m.key == S.SPLOM_KEY]
