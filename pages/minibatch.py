@@ -6,6 +6,7 @@ from kmeans_app import runs as app_runs
 from kmeans_app import state, ui
 from kmeans_app.beyond import figures as bf
 from kmeans_app.beyond import runs, views
+from kmeans_app.beyond import ui as beyond_ui
 from kmeans_app.figures.style import plain, plot_sample
 
 BATCH_SIZES = (10, 20, 50, 100, 200, 500, 1000, 2000)
@@ -19,6 +20,7 @@ st.markdown(
     "centre is the running mean of all the points it was ever given. A step costs b·k·d instead of n·k·d."
 )
 ds = ui.require_dataset()
+beyond_ui.quiet_animation_interrupts()  # Pause in the animated charts logs no error
 cfg = state.settings()
 init = "random" if cfg.init == "random" else "k-means++"
 if cfg.init == "pick":

@@ -7,6 +7,7 @@ from kmeans_app import runs as app_runs
 from kmeans_app import state, ui
 from kmeans_app.beyond import figures as bf
 from kmeans_app.beyond import runs, views
+from kmeans_app.beyond import ui as beyond_ui
 from kmeans_app.figures.style import plain, plot_sample
 from kmeans_core import BETA_GRID, adjusted_rand_score
 
@@ -25,6 +26,7 @@ st.markdown(
     "learns each component's weight and shape."
 )
 ds = ui.require_dataset()
+beyond_ui.quiet_animation_interrupts()  # Pause in the animated charts logs no error
 cfg = state.settings()
 init = "random" if cfg.init == "random" else "k-means++"
 if cfg.init == "pick":
