@@ -11,6 +11,7 @@ PANELS = {  # label -> (Scores field, better)
     "Davies–Bouldin": ("davies_bouldin", "min"),
 }
 SHOW_KEY, CHART_KEY = "elbow_show_k", "elbow_chart"
+EARLY_CHART_ROWS = 2_000  # above this many rows the inertia curve is drawn before the scores
 
 
 def _clicked_k():
@@ -91,7 +92,9 @@ want_others = any(label != "Mean silhouette" for label in shown)
 scores = ()
 if shown:
     best_seeds = tuple(sweep.best_seed(k) for k in ks)
-    if not ck.scores_ready(ds.key, ks, init, best_seeds, want_sil, want_others):
+    # On larger data the scores take a while: show the inertia curve meanwhile. On small data
+    # they take milliseconds, and a second figure would cost more than it shows.
+    if n > EARLY_CHART_ROWS and not ck.scores_ready(ds.key, ks, init, best_seeds, want_sil, want_others):
         chart.plotly_chart(ck.elbow_chart(ks, sweep.inertia, sweep.mean_seconds, knee), width="stretch")
     scores = ck.score_sweep(ds.X, ds.key, ks, init, sweep.best_seed, progress=progress,
                             silhouette=want_sil, others=want_others)
