@@ -58,7 +58,6 @@ from .lloyd import PACKED_MAX_K
 
 # Above this share of points to recompute, recompute them all: contiguous blocks, no gather.
 FULL_SHARE = 0.5
-_AUTO_MIN_WORK = 2**18  # n * k * (d + 2) below which "auto" runs plain Lloyd (provisional)
 _SLACK = 2.0**-20  # relative slack of the float32 first filter (it only has to let through a superset)
 _SAFETY = 8  # c above: the rounding analysis gives about 2; the margin costs almost nothing
 
@@ -66,11 +65,14 @@ _SAFETY = 8  # c above: the rounding analysis gives about 2; the margin costs al
 def use_bounds(n, d, k):
     """algorithm="auto": whether the bounds pay off for n rows, d features, k clusters.
 
-    Measured (docs/benchmarks.md): a bounded run costs about the same as plain Lloyd
-    while most points move and far less once they settle; only tiny problems, where
-    the per-iteration bookkeeping is the whole cost, run plain Lloyd.
+    Measured (the "auto" table in docs/benchmarks.md, whole fits to convergence): the
+    bounded step has a fixed cost per iteration (a few dozen numpy calls) and its first
+    passes also find each point's runner-up, so it loses below about 10,000 rows, and
+    with k <= 4 in few dimensions (plain Lloyd's E step is then only a few short
+    distances per point); it wins from 50,000 rows at k >= 5 or d >= 32, and from
+    5,000 rows at k >= 20.
     """
-    return k > 1 and n * k * (d + 2) >= _AUTO_MIN_WORK
+    return (n >= 50_000 and (k >= 5 or (k >= 2 and d >= 32))) or (n >= 5_000 and k >= 20)
 
 
 @contextmanager

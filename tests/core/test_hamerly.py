@@ -218,8 +218,10 @@ def test_algorithm_dispatch():
     for name in ("hamerly", "elkan"):
         assert _lloyd_kernel(name, 10, 2, 2) is _run_hamerly
     assert _lloyd_kernel("auto", 10**6, 2, 8) is _run_hamerly
-    assert _lloyd_kernel("auto", 1000, 2, 1) is _run_lloyd
-    assert hamerly.use_bounds(10**6, 2, 8) and not hamerly.use_bounds(100, 2, 3)
+    assert _lloyd_kernel("auto", 10**6, 2, 3) is _run_lloyd  # k <= 4: plain Lloyd's step is cheap
+    assert _lloyd_kernel("auto", 10_000, 2, 5) is _run_lloyd
+    assert _lloyd_kernel("auto", 10_000, 16, 32) is _run_hamerly
+    assert not hamerly.use_bounds(1000, 64, 32) and hamerly.use_bounds(100_000, 64, 3)
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
