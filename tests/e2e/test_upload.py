@@ -92,6 +92,31 @@ def test_bad_upload_shows_error_and_keeps_previous_data(app_url, page):
     assert_healthy(page)
 
 
+def test_workbook_sheet_choice_and_parquet(app_url, page):
+    """An .xlsx with two sheets: the first loads, the second (text only) shows a message and the
+    first stays; a Parquet file loads too."""
+    from tests.fixtures.hostile import PARQUET_MIME, XLSX_MIME, good_parquet, good_xlsx
+
+    open_csv_source(page, app_url)
+    uploader = sidebar(page).locator('[data-testid="stFileUploader"] input[type="file"]')
+    uploader.set_input_files(files=[{"name": "book.xlsx", "mimeType": XLSX_MIME, "buffer": good_xlsx()}])
+    page.locator('[data-testid="stMain"]').get_by_text("Data in use: 90 rows x 3 columns").first.wait_for()
+    wait_idle(page)
+    sheet = sidebar(page).locator('input[aria-label="Sheet"]')
+    assert sheet.input_value() == "measurements"
+    sheet.click()
+    page.locator('[role="option"]', has_text=re.compile(r"^notes$")).first.click()
+    wait_idle(page)
+    assert any("No numeric columns" in e for e in main_errors(page)), main_errors(page)
+    assert "Data in use: 90 rows x 3 columns" in preview(page).inner_text()
+    shot(page, "upload-xlsx-text-sheet")
+    uploader.set_input_files(files=[{"name": "t.parquet", "mimeType": PARQUET_MIME, "buffer": good_parquet(60)}])
+    page.locator('[data-testid="stMain"]').get_by_text("Data in use: 60 rows x 3 columns").first.wait_for()
+    wait_idle(page)
+    assert not main_errors(page)
+    assert_healthy(page)
+
+
 def test_hostile_names_stay_plain_text(app_url, page):
     open_csv_source(page, app_url)
     name = "[click](http://evil.example) **b** <b>x</b>.csv"
