@@ -78,3 +78,33 @@ def test_public_lloyd_matches_sklearn_with_absolute_tol():
     np.testing.assert_allclose(centres, ref.cluster_centers_, rtol=1e-12)
     assert value == pytest.approx(ref.inertia_, rel=1e-12) and n_iter == ref.n_iter_
     assert history[0].phase == "init" and history[-1].inertia == value
+
+
+def test_engine_chunks_cover_any_row_count_and_note_moved_follows_assign():
+    from kmeans_core.lloyd import _Engine
+
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(20_000, 3))
+    engine = _Engine(X, np.ones(len(X)))
+    for n_rows in (0, 1, 255, 20_000, 123_457):
+        for parts in (1, 2):
+            chunks = engine.chunks(7, parts, n_rows=n_rows)
+            covered = [i for s, e in chunks for i in range(s, e)] if n_rows < 30_000 else None
+            assert covered is None or covered == list(range(n_rows))
+            assert chunks == [] if n_rows == 0 else chunks[-1][1] == n_rows
+    # note_moved keeps the movers exactly when plain assign would (so the M step is the same)
+    centers = engine.Xc[:7].copy()
+    old, new = np.empty(len(X), np.intp), np.empty(len(X), np.intp)
+    engine.assign(centers, old)
+    kept = []
+    for shift in (1e-3, 1.0):  # few movers (a list), then many (none)
+        engine.assign(centers + shift, new, old)
+        plain = engine._moved
+        kept.append(plain is not None)
+        moved = np.flatnonzero(new != old)
+        engine.note_moved(7, old, new, moved)
+        if plain is None:
+            assert engine._moved is None
+        else:
+            np.testing.assert_array_equal(engine._moved[2], plain[2])
+    assert kept == [True, False]
