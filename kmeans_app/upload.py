@@ -838,8 +838,10 @@ def build_dataset(parsed: ParsedTable, columns, standardise=False, name="upload.
         "standardize": bool(standardise),
     }
     key = dataset_key(X, columns, standardise)
-    if label_column is not None:
-        key += ":labels=" + hashlib.blake2b(label_column.encode(), digest_size=8).hexdigest()
+    if label_column is not None:  # the same numbers with other labels are other data for the caches
+        h = hashlib.blake2b(label_column.encode(), digest_size=8)
+        h.update("\x00".join(labels.tolist()).encode("utf-8", "surrogatepass"))
+        key += ":labels=" + h.hexdigest()
     ds = Dataset(X, tuple(columns), str(name), None, key, generated=False, frame=kept,
                  labels=labels, label_name=label_column, recipe=recipe)
     return ds, BuildInfo(len(frame), n_dropped, bool(standardise), constant)

@@ -250,6 +250,8 @@ def test_label_columns_text_and_small_integers_never_clustered_on():
     assert ds.label_name == "grp" and ds.labels.tolist() == [str(i % 3) for i in range(40)]
     ds2, _ = build_dataset(p, ["x", "y"], False, "f.csv", label_column="kind")
     assert ds2.labels.tolist() == ["ab"[i % 2] for i in range(40)] and ds2.key != ds.key
+    other = parse_csv(("x,y,kind,grp,count\n" + rows.replace(",a,", ",z,") + "\n").encode())
+    assert build_dataset(other, ["x", "y"], False, "f.csv", label_column="kind")[0].key != ds2.key
     ds3, _ = build_dataset(p, ["x", "y"], False, "f.csv", label_column="not offered")
     assert ds3.labels is None and ds3.label_name is None
     with pytest.raises(UploadError, match="never clustered on"):
