@@ -162,7 +162,7 @@ class DrawView {
     const trace = { type: "scatter", mode: "markers", x: P.map((p) => p[0]), y: P.map((p) => p[1]),
       marker: { size: big ? 18 : 11, color: POINT_COLOUR, line: { width: big ? 2.5 : 1, color: big ? "#000" : "#fff" } },
       hoverinfo: "skip" };
-    const layout = { height: big ? 560 : 420, margin: { l: big ? 56 : 40, r: 10, t: 10, b: big ? 50 : 36 },
+    const layout = { height: big ? 500 : 420, margin: { l: big ? 56 : 40, r: 10, t: 10, b: big ? 50 : 36 },
       xaxis: { ...axis, constrain: "domain" }, yaxis: { ...axis, scaleanchor: "x", scaleratio: 1, constrain: "domain" },
       hovermode: false, dragmode: false, showlegend: false, plot_bgcolor: "#fff", paper_bgcolor: "rgba(0,0,0,0)",
       font };
