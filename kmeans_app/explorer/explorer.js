@@ -446,6 +446,7 @@ class ExplorerView {
     this.setTrigger = setTrigger;
     this.buttons["run-from"].disabled = false;
     if (this.run && this.run.run === data.run && this.run.mode === data.mode && String(this.run.picked) === String(data.picked)) return;
+    this.root.dataset.ready = "0"; // until the new run is drawn
     const run = decodeRun(data);
     run.px = new Float64Array(run.m); run.py = new Float64Array(run.m);
     for (let i = 0; i < run.m; i++) { run.px[i] = run.xy[2 * i]; run.py[i] = run.xy[2 * i + 1]; }

@@ -132,6 +132,9 @@ def wait_idle(pg, timeout=60_000):
         )
         pg.wait_for_timeout(300)
     pg.wait_for_selector(IDLE, timeout=timeout)
+    # The Explorer's browser component draws after the run: wait until it has (it loads plotly.js first).
+    pg.wait_for_function("() => [...document.querySelectorAll('.kx-root')].every((r) => r.dataset.ready === '1')",
+                         timeout=timeout)
 
 
 def shot(pg, name):
