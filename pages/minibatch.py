@@ -29,6 +29,10 @@ n, d = ds.X.shape
 if cfg.k > n:
     st.warning(f"k = {cfg.k} is more than the {n} rows of this data: lower k in the sidebar.")
     st.stop()
+distinct = app_runs.distinct_rows(ds.X, ds.key)
+if distinct < cfg.k:
+    st.warning(f"The data has only {distinct} distinct point(s) for k = {cfg.k}: some clusters will be "
+               "empty or share a point. Lower k in the sidebar.")
 batch = st.select_slider("Batch size", options=BATCH_SIZES, value=BATCH_DEFAULT, key="mb_batch",
                          help="Points per step (capped at the number of rows).")
 if batch > n:

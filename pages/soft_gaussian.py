@@ -36,6 +36,10 @@ k = cfg.k
 if k > n:
     st.warning(f"k = {k} is more than the {n} rows of this data: lower k in the sidebar.")
     st.stop()
+distinct = app_runs.distinct_rows(ds.X, ds.key)
+if distinct < k:
+    st.warning(f"The data has only {distinct} distinct point(s) for k = {k}: some clusters will be "
+               "empty or share a point. Lower k in the sidebar.")
 proj = app_runs.projection(ds.X, ds.key, ds.feature_names)
 axis_titles = tuple(plain(t) for t in proj.axis_titles)
 rows = plot_sample(n, ANIM_POINTS)
@@ -51,17 +55,18 @@ if len(rows) < n:
 st.header("Soft K-means: from shared to hard")
 left, right = st.columns([3, 2])
 beta = right.select_slider("Stiffness β (log scale)", options=[float(b) for b in BETA_GRID],
-                           value=BETA_DEFAULT, format_func=lambda b: f"{b:g}", key="soft_beta",
+                           value=BETA_DEFAULT, format_func=lambda b: f"{b:.3g}", key="soft_beta",
                            help="Dimensionless: the kernel is exp(−β‖x − μ‖² / s²).")
 with st.spinner("Running soft K-means…"):
     model, hit_max_iter = runs.soft_run(ds.X, ds.key, k, init, cfg.seed, beta)
     hard = runs.hard_run(ds.X, ds.key, k, init, cfg.seed)
 shares, centers, titles = views.soft_frames(model.history_, rows, proj.apply)
 left.plotly_chart(bf.soft_run_figure(P, shares, centers, titles, box, axis_titles,
-                                     f"Soft K-means, β = {beta:g}: colours mix by share"),
+                                     f"Soft K-means, β = {beta:.3g}: colours mix by share"),
                   width="stretch", key="soft_chart")
 same = float(np.mean(model.labels_ == hard.labels_))
-right.metric("Points whose largest share is their hard K-means cluster", f"{same:.1%}")
+right.metric("Same cluster as hard K-means", f"{same:.1%}",
+             help="Points whose largest share is the cluster hard K-means from the same start gives them.")
 right.metric("Soft iterations", f"{model.n_iter_}")
 if hit_max_iter:
     right.caption("This run stopped at 300 iterations before its centres settled (very soft runs move slowly).")
@@ -71,7 +76,7 @@ if found is None:
     right.info(f"No β on the grid up to {BETA_GRID[-1]:g} gives exactly the hard run's labels from the "
                "same start: a few boundary points stay shared (or the runs settle in different places).")
 else:
-    right.success(f"From the same start, soft labels equal the hard run's from **β = {found:g}** "
+    right.success(f"From the same start, soft labels equal the hard run's from **β = {found:.3g}** "
                   f"(the smallest β on a fixed log grid of {len(BETA_GRID)} values, 0.1 to 10⁶).")
 right.caption("Step through the run with the slider under the chart, or press ▶ Play: stepping "
               "happens in your browser. A point's colour is the cluster colours mixed by its shares.")
@@ -97,7 +102,7 @@ c1.plotly_chart(bf.gmm_run_figure(P, sh, means, covs, gtitles, box, axis_titles,
 its, ll = views.loglik_per_iteration(gmm.history_)
 c2.plotly_chart(bf.loglik_figure(its, ll), width="stretch", key="gmm_loglik")
 c2.caption(f"{gmm.n_iter_} EM iterations, {'converged' if gmm.converged_ else 'stopped at max_iter'}; "
-           f"final mean log-likelihood {gmm.lower_bound_:.4g} per point.")
+           f"final log-likelihood {ll[-1] / n:.4g} per point." if ll else "")
 if ds.labels is not None:
     truth = np.asarray(ds.labels)
     km_ari = adjusted_rand_score(truth, hard.labels_)

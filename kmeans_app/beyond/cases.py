@@ -17,31 +17,32 @@ class Case:
 
     dataset: str  # a key of kmeans_app.data.GENERATORS
     fix: str
+    short: str  # the fix's name in a chart title
     why: str
     outlier_label: int | None = None  # generator label of the outliers, left out of the ARI
 
 
 CASES = {
-    "moons": Case("moons", "Spectral clustering (10-nearest-neighbour graph)",
+    "moons": Case("moons", "Spectral clustering (10-nearest-neighbour graph)", "Spectral",
                   "Spectral clustering groups points that are linked by chains of close neighbours, "
                   "so it follows each curved moon instead of cutting space into convex cells."),
-    "circles": Case("circles", "Spectral clustering (10-nearest-neighbour graph)",
+    "circles": Case("circles", "Spectral clustering (10-nearest-neighbour graph)", "Spectral",
                     "Neighbours along a ring are close while the two rings never touch, so the "
                     "neighbour graph falls apart into the two rings and spectral clustering finds them."),
-    "anisotropic": Case("anisotropic", "Gaussian mixture, full covariance",
+    "anisotropic": Case("anisotropic", "Gaussian mixture, full covariance", "GMM, full",
                         "Each component learns its own covariance, so its ellipse stretches and tilts "
                         "with the cluster instead of assuming it is round."),
-    "varied": Case("varied", "Gaussian mixture, full covariance",
+    "varied": Case("varied", "Gaussian mixture, full covariance", "GMM, full",
                    "Each component learns its own spread, so the boundary moves towards the tight "
                    "cluster and the wide one keeps its edge points."),
-    "uneven": Case("uneven", "Gaussian mixture, full covariance",
+    "uneven": Case("uneven", "Gaussian mixture, full covariance", "GMM, full",
                    "The mixture weights let a big cluster be big: the boundary is no longer halfway "
                    "between centres but where the weighted densities meet."),
-    "outliers": Case("outliers", "K-medoids (PAM swaps up to 2,000 rows)",
+    "outliers": Case("outliers", "K-medoids (PAM swaps up to 2,000 rows)", "K-medoids",
                      "The cost grows with the distance, not its square, and each centre must be a "
                      "data point, so a few far points weigh too little to claim or drag a centre.",
                      outlier_label=3),
-    "scales": Case("scales", "K-means after standardising each feature",
+    "scales": Case("scales", "K-means after standardising each feature", "Standardised K-means",
                    "Dividing each feature by its standard deviation gives both features the same "
                    "say in the distance, so the small-unit feature that separates the clusters counts."),
 }

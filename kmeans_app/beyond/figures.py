@@ -103,26 +103,34 @@ def _axes(fig, box, axis_titles, equal=True):
         fig.update_yaxes(scaleanchor="x", scaleratio=1)
 
 
-def _animate(fig, frames, labels, start=0):
-    """Add ``frames`` (go.Frame list) with a step slider and play/pause buttons under the chart."""
+def _animate(fig, frames, labels, start=None):
+    """Add ``frames`` (go.Frame list) with a step slider under the chart and Play/Pause buttons
+    above it (right of the title). The chart opens on frame ``start`` (default: the last, the
+    finished run); Play runs every frame from the first.
+
+    The slider's tick labels are hidden (hundreds of steps would overlap); the current
+    step's label is shown above the slider.
+    """
     fig.frames = frames
+    start = len(frames) - 1 if start is None else start
     steps = [dict(method="animate", label=lab,
                   args=[[f.name], dict(mode="immediate", frame=dict(duration=0, redraw=True),
                                        transition=dict(duration=0))])
              for f, lab in zip(frames, labels)]
     fig.update_layout(
-        sliders=[dict(active=start, steps=steps, x=0.12, len=0.88, y=0, yanchor="top",
-                      pad=dict(t=40), currentvalue=dict(prefix="Step: ", visible=True))],
-        updatemenus=[dict(type="buttons", direction="left", x=0.0, y=0, xanchor="left", yanchor="top",
-                          pad=dict(t=45, r=10), showactive=False, buttons=[
+        sliders=[dict(active=start, steps=steps, x=0.0, len=1.0, y=0, yanchor="top", pad=dict(t=45, b=0),
+                      ticklen=0, font=dict(color="rgba(0,0,0,0)", size=1),
+                      currentvalue=dict(prefix="", visible=True, xanchor="left", font=dict(size=14, color="#222")))],
+        updatemenus=[dict(type="buttons", direction="left", x=1.0, y=1.02, xanchor="right", yanchor="bottom",
+                          pad=dict(t=0, r=0), showactive=False, buttons=[
                               dict(label="▶ Play", method="animate",
                                    args=[None, dict(frame=dict(duration=FRAME_MS, redraw=True),
-                                                    transition=dict(duration=0), fromcurrent=True,
+                                                    transition=dict(duration=0), fromcurrent=False,
                                                     mode="immediate")]),
-                              dict(label="⏸ Pause", method="animate",
+                              dict(label="❚❚ Pause", method="animate",
                                    args=[[None], dict(frame=dict(duration=0, redraw=False),
                                                       mode="immediate")])])],
-        margin=dict(l=50, r=20, t=60, b=110),
+        margin=dict(l=50, r=20, t=80, b=90),
     )
 
 
@@ -151,8 +159,8 @@ def soft_run_figure(P, shares, centers, titles, box, axis_titles, title):
     idx, colours = colour_table(shares, len(P))
     fig = go.Figure([
         go.Scatter(x=P[:, 0], y=P[:, 1], mode="markers", name="points", showlegend=False,
-                   marker=_point_marker(idx[0], colours, 7), hoverinfo="skip"),
-        _centres_trace(np.asarray(centers[0]), k),
+                   marker=_point_marker(idx[-1], colours, 7), hoverinfo="skip"),
+        _centres_trace(np.asarray(centers[-1]), k),
     ])
     frames = []
     for i, (ci, C) in enumerate(zip(idx, centers)):
@@ -182,10 +190,10 @@ def gmm_run_figure(P, shares, means, covariances, titles, box, axis_titles, titl
                                   name=f"component {j + 1}", showlegend=False, hoverinfo="skip"))
         return out
 
-    M0, C0 = np.asarray(means[0]), np.asarray(covariances[0])
+    M0, C0 = np.asarray(means[-1]), np.asarray(covariances[-1])  # the chart opens on the fitted model
     fig = go.Figure([
         go.Scatter(x=P[:, 0], y=P[:, 1], mode="markers", name="points", showlegend=False,
-                   marker=_point_marker(idx[0], colours, 6), hoverinfo="skip"),
+                   marker=_point_marker(idx[-1], colours, 6), hoverinfo="skip"),
         *ellipse_traces(M0, C0),
         _centres_trace(M0, k, "means"),
     ])
@@ -230,8 +238,8 @@ def criteria_figure(ks, bic, aic, chosen=None):
     if chosen is not None:
         fig.add_vline(x=chosen, line=dict(color="#666", dash="dot"))
     fig.update_layout(title="BIC and AIC (lower is better)", height=HEIGHT // 2 + 40,
-                      margin=dict(l=60, r=20, t=50, b=50), legend=dict(orientation="h", y=1.02, x=1, xanchor="right",
-                                                                       yanchor="bottom"))
+                      margin=dict(l=60, r=20, t=50, b=50),
+                      legend=dict(x=1, y=1, xanchor="right", yanchor="top", bgcolor="rgba(255,255,255,0.8)"))
     fig.update_xaxes(title="number of components", dtick=1)
     fig.update_yaxes(title="criterion")
     return finish(fig)
@@ -252,14 +260,14 @@ def minibatch_figure(P, labels, centers, titles, box, axis_titles, title, lloyd_
         traces.append(go.Scatter(x=L[:, 0], y=L[:, 1], mode="markers", name="full Lloyd's final centres",
                                  marker=dict(size=20, symbol="circle-open", color="#000", line=dict(width=2)),
                                  hovertemplate="full Lloyd's centre<extra></extra>"))
-    C0 = np.asarray(centers[0])
-    traces.append(_centres_trace(C0, k, "mini-batch centres"))
+    traces.append(_centres_trace(np.asarray(centers[-1]), k, "mini-batch centres"))
     idx = len(traces) - 1
     fig = go.Figure(traces)
     frames = [go.Frame(name=str(i), traces=[idx], data=[go.Scatter(x=np.asarray(C)[:, 0], y=np.asarray(C)[:, 1])])
               for i, C in enumerate(centers)]
     fig.update_layout(title=title, height=HEIGHT + 60,
-                      legend=dict(orientation="h", y=1.0, x=1, xanchor="right", yanchor="bottom"))
+                      legend=dict(orientation="h", y=-0.02, x=1, xanchor="right", yanchor="bottom",
+                                  bgcolor="rgba(255,255,255,0.7)"))
     _axes(fig, box, axis_titles)
     _animate(fig, frames, titles)
     return finish(fig)
@@ -276,7 +284,7 @@ def inertia_curves(x_mb, y_mb, x_lloyd, y_lloyd, x_title, title, log_x=False):
                    hovertemplate="full Lloyd<br>%{x:.4g}<br>inertia %{y:.6g}<extra></extra>"),
     ])
     fig.update_layout(title=title, height=HEIGHT // 2 + 60, margin=dict(l=60, r=20, t=50, b=50),
-                      legend=dict(orientation="h", y=1.02, x=1, xanchor="right", yanchor="bottom"))
+                      legend=dict(x=1, y=1, xanchor="right", yanchor="top", bgcolor="rgba(255,255,255,0.8)"))
     fig.update_xaxes(title=x_title, type="log" if log_x else "linear")
     fig.update_yaxes(title="full-data inertia", type="log")
     return finish(fig)

@@ -33,6 +33,14 @@ def project_covariances(cov, proj):
     return np.einsum("ad,kde,be->kab", A, cov, A)
 
 
+def step_label(step, m_name="centres"):
+    """The slider's text for one recorded half-step of soft K-means or EM."""
+    if step.phase == "init":
+        return "start"
+    what = "E step: shares" if step.phase == "E" else f"M step: {m_name}"
+    return f"iteration {step.iteration} · {what}"
+
+
 def soft_frames(history, rows, project, max_frames=MAX_FRAMES):
     """(shares, centers, titles) per frame of a SoftKMeans ``history_`` for the drawn ``rows``.
 
@@ -45,7 +53,7 @@ def soft_frames(history, rows, project, max_frames=MAX_FRAMES):
             last = np.asarray(step.shares)[rows]
         shares.append(last)
         centers.append(project(np.asarray(step.centers)))
-        titles.append("start" if step.phase == "init" else f"{step.iteration} {step.phase}")
+        titles.append(step_label(step))
     keep = subsample_steps(len(history), max_frames)
     return [shares[i] for i in keep], [centers[i] for i in keep], [titles[i] for i in keep]
 
@@ -59,19 +67,19 @@ def gmm_frames(history, rows, project, proj, max_frames=MAX_FRAMES):
         shares.append(last)
         means.append(project(np.asarray(step.means)))
         covs.append(project_covariances(step.covariances, proj))
-        titles.append("start" if step.phase == "init" else f"{step.iteration} {step.phase}")
+        titles.append(step_label(step, "parameters"))
     keep = subsample_steps(len(history), max_frames)
     return ([shares[i] for i in keep], [means[i] for i in keep], [covs[i] for i in keep],
             [titles[i] for i in keep])
 
 
 def loglik_per_iteration(history):
-    """(iterations, log-likelihoods): the E steps' values (each scores the parameters it starts
-    from) and the final parameters' value, so the curve ends at the fitted model."""
+    """(iterations, log-likelihoods) of the parameters after each EM iteration (the M steps'
+    values; iteration 0 is the start when it was scored), ending at the fitted model."""
     its, values = [], []
     for step in history:
-        if step.phase == "E" and step.log_likelihood is not None:
-            its.append(step.iteration - 1)
+        if step.phase in ("init", "M") and step.log_likelihood is not None:
+            its.append(step.iteration)
             values.append(float(step.log_likelihood))
     return its, values
 
@@ -98,7 +106,7 @@ def lloyd_curve(X, start, max_iter=300):
 def minibatch_frames(history, project):
     """(centers, titles, seen, elapsed, inertia) per recorded frame of a MiniBatchKMeans run."""
     centers = [project(np.asarray(f.centers)) for f in history]
-    titles = [f"batch {f.batch}" for f in history]
+    titles = ["start" if f.batch == 0 else f"batch {f.batch:,} · {f.n_seen:,} points" for f in history]
     return (centers, titles, [f.n_seen for f in history], [f.elapsed for f in history],
             [f.inertia for f in history])
 

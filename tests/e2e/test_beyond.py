@@ -23,13 +23,16 @@ def _slider_active(plot):
 
 
 def _play_in_browser(page, plot, sent):
-    """Press the chart's Play button: the step slider advances with nothing sent to the server."""
-    before_sent, before = len(sent), _slider_active(plot)
+    """Press the chart's Play button: the chart opens on the last step, Play restarts from the first
+    and the step slider advances, with nothing sent to the server."""
+    before_sent, last = len(sent), _slider_active(plot)
+    assert last == plot.evaluate("el => el._transitionData._frames.length") - 1
     plot.get_by_text("▶ Play").click()
-    page.wait_for_function("el => el._fullLayout.sliders[0].active > 1", arg=plot.element_handle(),
+    page.wait_for_function("el => el._fullLayout.sliders[0].active >= 1", arg=plot.element_handle(),
                            timeout=20_000)
-    plot.get_by_text("⏸ Pause").click()
-    assert _slider_active(plot) > before
+    plot.get_by_text("❚❚ Pause").click()
+    page.wait_for_timeout(300)
+    assert _slider_active(plot) >= 1
     assert len(sent) == before_sent, "stepping the animation contacted the server"
 
 
@@ -86,6 +89,7 @@ def test_minibatch_page(app_url, page, size):
     assert page.locator(".js-plotly-plot", has_text="Inertia against points processed").count() == 1
     assert page.locator(".js-plotly-plot", has_text="Inertia against time").count() == 1
     assert plot.evaluate("el => el._transitionData._frames.length") <= 300
+    plot.scroll_into_view_if_needed()
     shot(page, f"beyond-minibatch-{size[0]}")
     _play_in_browser(page, plot, sent)
     assert_healthy(page)
@@ -102,9 +106,11 @@ def test_failures_page_every_case(app_url, page, size):
             main.locator('[data-testid="stSelectbox"]').first.click()
             page.get_by_role("option", name=label, exact=True).click()
             wait_idle(page)
-        main.get_by_text("Why it works.").wait_for(timeout=60_000)
-        page.locator(".js-plotly-plot", has_text="K-means, k =").wait_for()
+        main.get_by_text("The fix:").wait_for(timeout=60_000)
+        kmeans_chart = page.locator(".js-plotly-plot", has_text="K-means, k =")
+        kmeans_chart.wait_for()
         assert page.locator(".js-plotly-plot").count() == 2
+        kmeans_chart.scroll_into_view_if_needed()
         if size == SIZES[0] or label in ("Two moons", "Blobs with 5% outliers"):
             shot(page, f"beyond-failures-{label.split()[0].lower()}-{size[0]}")
     assert_healthy(page)
