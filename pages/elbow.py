@@ -114,12 +114,10 @@ panels = tuple((label, tuple(getattr(s, PANELS[label][0]) for s in scores), PANE
 note = ck.sample_note(n, sweep=True) if want_sil else None
 chart.plotly_chart(ck.elbow_chart(ks, sweep.inertia, sweep.mean_seconds, knee, panels, note), width="stretch",
                    key=CHART_KEY, on_select=_clicked_k, selection_mode="points")
-st.caption(f"All {n:,} rows are clustered for every k ({len(seeds)} runs per k, init {init}, "
-           f"seeds {seeds[0]}–{seeds[-1]}). Fit time is per run, measured when it was first computed; "
-           "results are cached. Click a point to see that clustering."
-           + (" A knee needs at least three values of k: widen the range." if len(ks) < 3 else ""))
-if ck.sweep_note(n):
-    st.caption(ck.sweep_note(n))
+fitted = ck.sweep_note(n) or f"All {n:,} rows are clustered for every k."
+st.caption(f"{fitted} {len(seeds)} runs per k, init {init}, seeds {seeds[0]}–{seeds[-1]}. Fit time is per "
+           "run, measured when it was first computed; results are cached. Click a point to see that "
+           "clustering." + (" A knee needs at least three values of k: widen the range." if len(ks) < 3 else ""))
 
 clustering_for_k(ds, ks, sweep, init, len(seeds))
 stability_view.section(ds, cfg, ks)
