@@ -162,7 +162,7 @@ def section(results, sizes, started):
     for name, (lat, work, frames, load_avg) in results.items():
         p95 = percentile(lat, 95)
         ok = "✓" if p95 <= TARGET_MS and frames == 0 else "✗"
-        lines.append(f"| {name} (load average {load_avg:.1f}) | {len(lat)} | {percentile(lat, 50):.1f} | {p95:.1f} {ok} "
+        lines.append(f"| {name} (machine load average {load_avg:.1f}) | {len(lat)} | {percentile(lat, 50):.1f} | {p95:.1f} {ok} "
                      f"| {max(lat):.1f} | {percentile(work, 50):.1f} / {percentile(work, 95):.1f} | {frames} "
                      f"| p95 <= {TARGET_MS:.0f} ms, 0 frames |")
     lines += ["", "*Draw work* is the synchronous part (our code and Plotly's update call, measured around it); "
@@ -208,8 +208,8 @@ def main(argv=None):
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
             lat, work, frames = measure(browser, url, args.steps)
-            results["idle server"] = (lat, work, frames, os.getloadavg()[0])
-            print(f"idle: p50 {percentile(lat, 50):.1f} ms, p95 {percentile(lat, 95):.1f} ms, work p50 "
+            results["server without load-test sessions"] = (lat, work, frames, os.getloadavg()[0])
+            print(f"no load test: p50 {percentile(lat, 50):.1f} ms, p95 {percentile(lat, 95):.1f} ms, work p50 "
                   f"{percentile(work, 50):.1f} p95 {percentile(work, 95):.1f}, {frames} frames", flush=True)
             if not args.no_load:
                 load = load_test(url, seconds=90)
