@@ -114,8 +114,8 @@ def main():
         f"`bench/whatif_bench.py --rows {args.rows} --rounds {args.rounds}`: a {args.rows:,}-row x 8-column CSV "
         "(plus a text label column chosen as labels) uploaded through the real sidebar in AppTest; medians over "
         f"{args.rounds} rounds, seconds. `main_run` is the page's clustering (the run every page shares, "
-        "tol = 0; on the first view it is already cached, because the upload lands on the Explorer page, "
-        "which made it); the sections are timed on their own; `page` is the whole rerun (sidebar and "
+        "tol = 0; cached once any page "
+        "has drawn it for this data and k); the sections are timed on their own; `page` is the whole rerun (sidebar and "
         "upload panel included).",
         "",
         f"Machine: {platform.machine()}, {platform.python_version()}, {os.cpu_count()} cores, load average "
