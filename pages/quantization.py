@@ -40,7 +40,7 @@ def compare(res):
         split = st.slider("Original on the left, quantized on the right: move the seam", 0, 100, 50,
                           key="q_split", persist_state=S, format="%d%%")
         h, w = res.preview_original.shape[:2]
-        box = st.columns(fq.image_columns(w, h, 1, max_height=640, column_width=1200))[0]  # ~640 px tall at most
+        box = st.columns(fq.image_columns(w, h, 1, max_height=640, column_width=1400))[0]  # ~640 px tall at 1920
         box.image(qi.compose_split(res.preview_original, res.preview_quantized, split / 100), width="stretch")
 
 

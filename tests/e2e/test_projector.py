@@ -140,3 +140,25 @@ def test_projector_charts_and_toggle(app_url, page):
     assert page.evaluate(SMALL_TEXT) == []
     shot(page, "projector-draw-1280")
     assert_healthy(page)
+
+
+@pytest.mark.parametrize("width, height", SIZES)
+def test_quantization_images_fit_their_columns(app_url, browser, width, height):
+    """The original, the quantized image and the compare picture stay inside their columns."""
+    context = browser.new_context(viewport={"width": width, "height": height})
+    try:
+        pg = context.new_page()
+        settle(pg, f"{app_url}/quantization")
+        pg.get_by_text("Compare on one picture").click()
+        wait_idle(pg)
+        pg.locator('[data-testid="stImage"]').nth(2).wait_for()
+        pg.wait_for_timeout(800)
+        boxes = [pg.locator('[data-testid="stImage"]').nth(i).bounding_box() for i in range(3)]
+        original, quantized, split = boxes
+        assert original["x"] + original["width"] <= quantized["x"]  # side by side, no overlap
+        assert abs(original["width"] - quantized["width"]) < 2
+        assert pg.evaluate(OVERFLOW) == []
+        assert split["height"] <= 700  # the compare picture stays about 640 px tall at most
+        shot(pg, f"layout-quantization-compare-{width}")
+    finally:
+        context.close()
