@@ -271,6 +271,7 @@ export function overlayTraces(run, view) {
 
 /** Remember how Plotly drew each cluster code (from the points' WebGL marker options). */
 function learnLooks(gd, run, codes) {
+  run.looks = []; // only what this very scene drew: marker shapes from an earlier one are not reusable
   const mo = markerOptions(gd, run);
   if (!mo) return;
   for (let p = 0; p < codes.length; p++) {
@@ -431,6 +432,7 @@ class ExplorerView {
     this.resize = new ResizeObserver(() => {
       if (!window.Plotly) return;
       for (const gd of [this.el.plot, this.el.over]) if (gd.data) window.Plotly.Plots.resize(gd);
+      this.baseFor = null; // after a resize the next step redraws the points in full (and relearns them)
     });
     this.resize.observe(chart);
   }
