@@ -230,7 +230,9 @@ def main(argv=None):
                 f"{started:%Y-%m-%d %H:%M} UTC; BLAS: {info.get('BLAS', 'unknown')}; load average "
                 f"{' / '.join(f'{x:.1f}' for x in load_before)} at start, "
                 f"{' / '.join(f'{x:.1f}' for x in load_after)} at the end.", "",
-                median_table(ratios)]
+                median_table(ratios), ""]
+        for r, rows in enumerate(rounds):
+            body += [f"Round {r + 1} of {len(rounds)}:", "", markdown_table(rows), ""]
         write_section(output, args.section, "\n".join(body))
         print(f"\nwrote section {args.section} of {output}")
     elif output:
