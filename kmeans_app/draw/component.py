@@ -106,7 +106,7 @@ def link_note(n):
     if n <= pts.MAX_LINK_POINTS:
         return f"The page's link carries these {n} points: share it and others see the same data."
     return (f"The page's link does not carry these {n:,} points: links carry at most "
-            f"{pts.MAX_LINK_POINTS} drawn points. Download the data as CSV to share it.")
+            f"{pts.MAX_LINK_POINTS} drawn points. To share them, download the data (Explorer page) as a CSV file.")
 
 
 # ---------------------------------------------------------------- Streamlit parts

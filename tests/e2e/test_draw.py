@@ -142,3 +142,23 @@ def test_draw_use_and_see_them_on_another_page(app_url, page, browser):
         assert same_points(elbow_clustering_points(pg2), P)
     finally:
         other.close()
+
+
+def test_more_than_200_points_are_not_put_in_the_link(app_url, page):
+    page.set_viewport_size({"width": 1280, "height": 720})
+    page.goto(app_url + "/silhouette?dataset=Draw+points&k=4")
+    wait_idle(page)
+    open_panel(page)
+    grid = [(0.5 + 0.65 * i, 0.5 + 0.65 * j) for i in range(15) for j in range(14)][:201]
+    for x, y in grid:
+        click_at(page, x, y)
+    assert count(page) == 201
+    press(page, "Use these points")
+    wait_idle(page)
+    page.locator('[data-testid="stSidebar"]').get_by_text("201 drawn points in use").wait_for()
+    assert "pts=" not in page.url and "dataset=Draw+points" in page.url
+    open_panel(page)
+    note = page.get_by_text("The page's link does not carry these 201 points")
+    assert note.count() == 1 and "at most 200" in note.inner_text()
+    shot(page, "draw-201-points-1280")
+    assert_healthy(page)
