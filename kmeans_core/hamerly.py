@@ -18,16 +18,18 @@ the one number g = l - u (Hamerly's test u <= l is g >= 0).
 **Bookkeeping.** Instead of shrinking n gaps every iteration, keep running totals
 of the movement per cluster, total_j = sum over iterations of (p_j + max p), and
 store per point the threshold h = g + total_a at the time its distances were
-computed. The point must be looked at again once total_a >= h. So an iteration
-costs one comparison per point, plus all k distances for the few points whose
-test fails (computed in blocks, exactly as plain Lloyd computes them).
+computed. The point must be looked at again once total_a >= h. A first filter
+with one float32 per point (g + the sum of 2 max p, which bounds every total_j's
+growth) keeps that test to the few candidates. So an iteration costs one
+comparison per point, plus all k distances for the few points whose test fails
+(computed in blocks, exactly as plain Lloyd computes them).
 
 **Exactly Lloyd's labels, despite rounding.** Distances are computed as
-||x||^2 - 2 x.m + ||m||^2 in floating point, which is off by at most about
-eps = c (d + 66) u (||x||^2 + max ||x||^2), u the unit roundoff, c a safety
-factor (the 66 covers plain Lloyd's packed argmin, which rounds the last 5 bits
-of each distance away). Centres are means of rows, so ||m||^2 <= max ||x||^2
-(the starting centres are checked too). Two consequences:
+||x||^2 - 2 x.m + ||m||^2 in floating point (on centred data), which is off by at
+most eps = c (d + 66) u * 2 max ||x||^2, u the unit roundoff, c a safety factor
+(the 66 covers plain Lloyd's packed argmin, which rounds the last 5 bits of each
+distance away). Centres are means of rows, so ||m||^2 <= max ||x||^2 (starting
+centres farther out widen eps). Two consequences:
 
 - the gap is computed from the rounded distances pessimistically:
   g = sqrt(D_b - eps) - sqrt(D_a + eps), a lower bound of the true gap;
@@ -39,10 +41,10 @@ Movements are rounded up and totals kept with a relative safety margin, so
 every bound holds for the numbers the machine actually computes. A skipped
 point therefore has exactly the label plain Lloyd would give it; a recomputed
 point gets its label from the same arithmetic as plain Lloyd (same matrix
-product, same argmin rule, ties to the lowest index). Only a point within about
-2 eps of a tie, i.e. 1e-13 relative to ||x||^2 + ||m||^2, can come out
-differently when the matrix product rounds differently for a different number
-of rows. Everything else (M step, empty-cluster relocation, stopping rules,
+product, same argmin rule, ties to the lowest index). Only a point within
+2 eps of a tie (in float64 below 1e-12 of max ||x||^2 up to d = 200) can come
+out differently, if the matrix product rounds differently for a different
+number of rows; it then goes to whichever centre that rounding puts first. Everything else (M step, empty-cluster relocation, stopping rules,
 history) is plain Lloyd's code, so labels, centres and n_iter are the same.
 
 The inertia of an E step (recorded in history_) is tracked without visiting
