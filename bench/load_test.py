@@ -1030,9 +1030,9 @@ def run_table(cfg, rss, load, before=None):
 
     lines = [
         f"`bench/load_test.py --sessions {cfg['sessions']} --seconds {cfg['seconds']:g} --think {cfg['think'][0]:g} "
-        f"{cfg['think'][1]:g} --pause {cfg['pause'][0]:g} {cfg['pause'][1]:g}`"
+        f"{cfg['think'][1]:g} --pause {cfg['pause'][0]:g} {cfg['pause'][1]:g}"
         + (" --shared" if cfg.get("shared") else "") + (f" --kill-at {cfg['kill_at']:g}" if cfg.get("kill_at") else "")
-        + f", {time.strftime('%Y-%m-%d %H:%M', time.gmtime(cfg['started']))} UTC, load average "
+        + f"`, {time.strftime('%Y-%m-%d %H:%M', time.gmtime(cfg['started']))} UTC, load average "
         f"(1/5/15 min) {_fmt_load(cfg['load_before'])} before and {_fmt_load(cfg['load_after'])} after.",
         "",
         *head,
