@@ -13,6 +13,11 @@ is timed alongside as a baseline for how loaded the machine is.
 
 Target: first visit <= 2 s for each page (median over the rounds). Not a test: timings on
 a shared machine vary; the medians are what to compare.
+
+``--cpu`` instead runs each page's first visit in Streamlit's AppTest (in this process,
+after one warm-up page) and reports the CPU seconds of the run (process time, all
+threads): the server's own work, much less sensitive to other load on the machine than
+the wall-clock browser time.
 """
 
 import argparse
@@ -62,10 +67,32 @@ def one_round(pw):
         log.close()
 
 
+def server_cpu():
+    """CPU and wall seconds of each page's first (cold-cache) AppTest run, after a warm-up page."""
+    from streamlit.testing.v1 import AppTest
+
+    def run(page):
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
+        at.switch_page(page)
+        c, w = time.process_time(), time.perf_counter()
+        at.run()
+        assert not at.exception, [e.message for e in at.exception]
+        return time.process_time() - c, time.perf_counter() - w
+
+    run("pages/explorer.py")  # imports and the shared sidebar's caches
+    print("| page | first run, CPU s | wall s |\n|---|---|---|")
+    for p, _ in PAGES + (BASELINE,):
+        cpu, wall = run(f"pages/{p}.py")
+        print(f"| {p} | {cpu:.2f} | {wall:.2f} |")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--cpu", action="store_true", help="AppTest CPU time of each first run instead")
     args = parser.parse_args(argv)
+    if args.cpu:
+        return server_cpu()
     from playwright.sync_api import sync_playwright
 
     firsts, seconds = {p: [] for p, _ in PAGES + (BASELINE,)}, {p: [] for p, _ in PAGES + (BASELINE,)}
