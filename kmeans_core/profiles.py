@@ -52,10 +52,11 @@ class ClusterProfiles:
 
     def top_columns(self, cluster, n_top=3):
         """Indices of the ``n_top`` columns with the largest |separation| for ``cluster``
-        (largest first; columns with no difference at all are left out)."""
+        (largest first; columns that differ by less than ``NEGLIGIBLE_SD`` are left out:
+        they would print as "+0.0 sd")."""
         sep = self.separation[cluster]
         order = [j for j in np.argsort(-np.abs(np.nan_to_num(sep)), kind="stable")
-                 if np.isfinite(sep[j]) and sep[j] != 0]
+                 if np.isfinite(sep[j]) and abs(sep[j]) >= NEGLIGIBLE_SD]
         return tuple(int(j) for j in order[:n_top])
 
 
@@ -129,6 +130,10 @@ def _profiles(X, labels, k, names):
                            overall_mean, overall_sd, names)
 
 
+# A difference below this many standard deviations is "no difference" in the sentences.
+NEGLIGIBLE_SD = 0.05
+
+
 def _amount(z):
     """A word for a standardised difference (in column standard deviations)."""
     size = abs(z)
@@ -165,7 +170,7 @@ def describe_clusters(profiles, n_top=3):
             continue
         top = profiles.top_columns(c, n_top)
         if not top:
-            out.append(f"{head}: its means equal those of the other rows in every column.")
+            out.append(f"{head}: its means are within {NEGLIGIBLE_SD} sd of the other rows' in every column.")
             continue
         parts = [f"{_amount(profiles.separation[c, j])} {profiles.feature_names[j]} "
                  f"({profiles.separation[c, j]:+.1f} sd)" for j in top]

@@ -103,3 +103,17 @@ def test_does_not_modify_input():
 def test_bad_input_raises_clear_value_error(X, labels, kwargs, message):
     with pytest.raises(ValueError, match=message):
         cluster_profiles(X, np.asarray(labels), **kwargs)
+
+
+def test_negligible_differences_are_not_named():
+    """A cluster at the overall mean gets no "+0.0 sd" column; a clear one still does."""
+    # Column 0 separates clusters 0 and 2 symmetrically; cluster 1 sits at the mean in both columns.
+    X = np.array([[-3.0, 0.0], [-3.0, 0.0], [0.0, 0.0], [0.0, 0.0], [3.0, 0.0], [3.0, 0.0]])
+    X[:, 1] = [1.0, -1.0, 1.0, -1.0, 1.0, -1.0]
+    labels = np.array([0, 0, 1, 1, 2, 2])
+    p = cluster_profiles(X, labels, feature_names=["x", "y"])
+    assert p.top_columns(1) == ()
+    s = describe_clusters(p)
+    assert "+0.0 sd" not in " ".join(s) and "-0.0 sd" not in " ".join(s)
+    assert "within 0.05 sd" in s[1]
+    assert "lower x" in s[0] and "higher x" in s[2]
