@@ -9,7 +9,7 @@ colours, centres, ellipses), so stepping never contacts the server.
 import numpy as np
 import plotly.graph_objects as go
 
-from ..figures.style import PALETTE, color, finish, padded_box, symbol
+from ..figures.style import PALETTE, PROJECTOR_FONT, color, finish, padded_box, projector, symbol
 
 FRAME_MS = 350  # play speed: milliseconds per frame
 ELLIPSE_POINTS = 61
@@ -113,6 +113,7 @@ def _animate(fig, frames, labels, start=None):
     """
     fig.frames = frames
     start = len(frames) - 1 if start is None else start
+    text = PROJECTOR_FONT if projector() else 14  # projector_style does not reach sliders and buttons
     steps = [dict(method="animate", label=lab,
                   args=[[f.name], dict(mode="immediate", frame=dict(duration=0, redraw=True),
                                        transition=dict(duration=0))])
@@ -120,9 +121,9 @@ def _animate(fig, frames, labels, start=None):
     fig.update_layout(
         sliders=[dict(active=start, steps=steps, x=0.0, len=1.0, y=0, yanchor="top", pad=dict(t=45, b=0),
                       ticklen=0, font=dict(color="rgba(0,0,0,0)", size=1),
-                      currentvalue=dict(prefix="", visible=True, xanchor="left", font=dict(size=14, color="#222")))],
+                      currentvalue=dict(prefix="", visible=True, xanchor="left", font=dict(size=text, color="#222")))],
         updatemenus=[dict(type="buttons", direction="left", x=1.0, y=1.02, xanchor="right", yanchor="bottom",
-                          pad=dict(t=0, r=0), showactive=False, buttons=[
+                          pad=dict(t=0, r=0), showactive=False, font=dict(size=text), buttons=[
                               dict(label="▶ Play", method="animate",
                                    args=[None, dict(frame=dict(duration=FRAME_MS, redraw=True),
                                                     transition=dict(duration=0), fromcurrent=False,

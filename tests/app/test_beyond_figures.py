@@ -151,3 +151,22 @@ def test_labels_figure_one_trace_per_cluster():
     assert [t["name"] for t in fig["data"]] == ["cluster 1", "cluster 2"]
     np.testing.assert_array_equal(arr(fig["data"][1]["x"]), [0.0, 2.0])
     assert "scaleanchor" not in fig["layout"]["yaxis"]
+
+
+def test_projector_mode_enlarges_the_step_label_and_buttons():
+    from kmeans_app.figures.style import PROJECTOR_FONT, override_projector
+
+    P = np.zeros((2, 2))
+    args = (P, [None, None], [P, P], ["start", "1"], bf.box_of(P), ("a", "b"), "t")
+    plain = bf.soft_run_figure(*args).to_dict()["layout"]
+    token = override_projector(True)
+    try:
+        big = bf.soft_run_figure(*args).to_dict()["layout"]
+    finally:
+        from kmeans_app.figures.style import _OVERRIDE
+
+        _OVERRIDE.reset(token)
+    assert plain["sliders"][0]["currentvalue"]["font"]["size"] < PROJECTOR_FONT
+    assert big["sliders"][0]["currentvalue"]["font"]["size"] == PROJECTOR_FONT
+    assert big["updatemenus"][0]["font"]["size"] == PROJECTOR_FONT
+    assert big["font"]["size"] == PROJECTOR_FONT
