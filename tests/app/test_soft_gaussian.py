@@ -140,3 +140,15 @@ def test_identical_points_do_not_crash():
     assert not at.exception
     assert "only 1 distinct point(s) for k = 2" in at.warning[0].value
     assert "Traceback" not in screen_text(at)
+
+
+def test_one_feature_and_string_labels():
+    rng = np.random.default_rng(0)
+    X = np.concatenate([rng.normal(0, 0.3, 40), rng.normal(5, 0.3, 40)])[:, None]
+    labels = np.array(["a"] * 40 + ["b"] * 40, dtype=object)
+    at = open_page(**uploaded(X, labels), k=2)
+    assert not at.exception
+    g = chart(at, "EM, 2 components")
+    y = np.concatenate([arr(t["y"]) for t in g["frames"][-1]["data"][1:3]])
+    np.testing.assert_allclose(y, 0.0, atol=1e-12)  # 1-D ellipses are segments on the x axis
+    assert metric(at, "Mixture (full): ARI") == "1.000"
