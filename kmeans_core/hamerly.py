@@ -113,7 +113,10 @@ class _BoundedAssign:
         c64 = centers.astype(np.float64)
         norm = float(np.einsum("ij,ij->i", c64, c64).max())
         rows = None  # None: every row
-        if old_labels is not None and self.centers is not None and norm <= self.norm_max:
+        # After a relocation every row is recomputed: the M step's gain already counts a
+        # relocated point as moved, so the running inertia below would count it twice.
+        relocated, eng.last_relocated = eng.last_relocated, ()
+        if old_labels is not None and self.centers is not None and norm <= self.norm_max and not relocated:
             # p_j, rounded up: the computed norm is within (d + 2) u of the true one
             step = c64 - self.centers
             p = np.sqrt(np.einsum("ij,ij->i", step, step)) * (1 + 4 * (eng.d + 4) * self.u)

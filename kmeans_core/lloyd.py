@@ -233,6 +233,7 @@ class _Engine:
         self._moved = None  # (old_labels, labels, rows whose label differs), set by assign
         self.bounded = None  # hamerly.py's E step while a bounded run is on (see bounded_e_step)
         self.last_gain = 0.0  # the last M step's decrease of the objective (the bounded E step uses it)
+        self.last_relocated = ()  # and the points it relocated
         self._sums = None  # (labels, sums, counts, rows changed since the last full sums)
 
     # -- units ---------------------------------------------------------------
@@ -567,7 +568,7 @@ class _Engine:
         step_sq[~full] = 0.0
         step_sq[targets] = 0.0
         gain = moved_sq + float(step_sq.sum())
-        self.last_gain = gain
+        self.last_gain, self.last_relocated = gain, relocated
         return new.astype(self.dtype), relocated, gain
 
     # -- k-means++ -----------------------------------------------------------------

@@ -249,3 +249,20 @@ def test_rounding_bound_covers_the_computed_distances(d, k, offset, dtype):
     assert np.all(nearest - exact.min(1) <= 2 * bounded.eps)  # the label is right unless within 2 eps of a tie
     # and the margin is what the docstring promises: far below 1e-12 of the squared norms
     assert bounded.eps <= 1e-12 * 2 * bounded.norm_max if dtype == np.float64 else bounded.eps <= 1e-3 * 2 * bounded.norm_max
+
+
+@pytest.mark.parametrize("case", ["four points", "blobs"])
+def test_recorded_inertia_is_the_objective_after_relocations(case):
+    """Each half-step's inertia is that of its centres and labels, relocations included."""
+    from kmeans_core import inertia
+
+    if case == "four points":  # scikit-learn's relocation example: the far centre starts empty
+        X, init = np.array([[0, 0], [0.5, 0], [0.5, 1], [1, 1]]), np.array([[0.5, 0.5], [3, 3]])
+    else:
+        X, init = _blobs(3000, 2, 6, seed=4, sep=10.0)
+        init = init.copy()
+        init[0] = [500.0, 500.0]
+    m = _fit(X, len(init), "hamerly", init=init)
+    assert any(s.relocated for s in m.history_)
+    exact = [inertia(X, s.centers, s.labels) for s in m.history_[1:]]
+    assert [s.inertia for s in m.history_[1:]] == pytest.approx(exact, rel=1e-10)
