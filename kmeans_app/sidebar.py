@@ -16,7 +16,23 @@ from .figures.style import PROJECTOR_CSS, read_projector_from
 from .upload import FILE_TYPES, MAX_BYTES, UploadError, build_dataset, digest_of, parse_upload
 
 URL = "query-params"
-read_projector_from(state.projector)  # figure builders (style.finish) follow the sidebar toggle
+
+
+def _projector_for_figures():
+    """Projector mode for figure builders (style.finish), but never inside a cached function:
+    a figure cached for every session must not carry one session's view (pass the flag as an
+    argument to such a function, so it is part of the cache key)."""
+    try:
+        from streamlit.runtime.scriptrunner_utils.script_run_context import in_cached_function
+
+        if in_cached_function.get():
+            return False
+    except ImportError:  # Streamlit moved it: follow the toggle
+        pass
+    return state.projector()
+
+
+read_projector_from(_projector_for_figures)  # figure builders (style.finish) follow the sidebar toggle
 # Integer number_inputs: Streamlit 1.67 crashes (OverflowError) seeding them from ?n=inf or ?n=1e309.
 INT_INPUT_KEYS = tuple(k for k, spec in PARAM_SPECS.items() if isinstance(spec[3], int)) + ("seed",)
 PREVIEW_ROWS = 20

@@ -150,9 +150,15 @@ def projector_style(fig):
     return fig
 
 
-def finish(fig):
-    """The last step of every figure builder: projector styling when projector mode is on."""
-    return projector_style(fig) if projector() else fig
+def finish(fig, projector_mode=None):
+    """The last step of every figure builder: projector styling when projector mode is on.
+
+    projector_mode : None follows the sidebar toggle (which reads as off inside a cached
+        function, so a figure shared by every session never carries one session's view);
+        a cached builder takes the flag as an argument (part of its cache key) and passes it.
+    """
+    on = projector() if projector_mode is None else projector_mode
+    return projector_style(fig) if on else fig
 
 
 # The page around the charts in projector mode (injected by the sidebar; fixed text, no user text).

@@ -114,22 +114,25 @@ def test_projector_mode(app_url, browser, width, height):
         context.close()
 
 
+CLUSTER_CHART_STYLE = """() => {
+    const gd = [...document.querySelectorAll('.js-plotly-plot')]
+        .find(g => (g._fullData || []).some(t => (t.name || '').startsWith('cluster')));
+    const pts = gd._fullData.find(t => (t.name || '').startsWith('cluster'));
+    return {tick: gd._fullLayout.xaxis.tickfont.size, font: gd._fullLayout.font.size, marker: pts.marker.size}; }"""
+
+
 def test_projector_charts_and_toggle(app_url, page):
     page.set_viewport_size({"width": 1280, "height": 720})
-    # Elbow page: its clustering chart is built by figures.common.clustering_figure.
-    settle(page, f"{app_url}/elbow?dataset=Blobs")
+    # Initialization page: its clustering charts come from figures.common.clustering_figure.
+    settle(page, f"{app_url}/initialization?dataset=Blobs")
     page.locator('[data-testid="stSidebar"]').get_by_text("Projector mode").click()
     wait_idle(page)
     page.wait_for_function(SETTLE, timeout=60_000)
     assert "projector=true" in page.url
-    style = page.evaluate("""() => {
-        const gd = [...document.querySelectorAll('.js-plotly-plot')]
-            .find(g => (g._fullData || []).some(t => (t.name || '').startsWith('cluster')));
-        const pts = gd._fullData.find(t => (t.name || '').startsWith('cluster'));
-        return {tick: gd._fullLayout.xaxis.tickfont.size, font: gd._fullLayout.font.size, marker: pts.marker.size}; }""")
+    style = page.evaluate(CLUSTER_CHART_STYLE)
     assert style["tick"] >= 20 and style["font"] >= 20, style
     assert style["marker"] >= 9, style  # 6 px ordinarily
-    shot(page, "projector-elbow-toggle-1280")
+    shot(page, "projector-initialization-toggle-1280")
     # The toggle is kept on another page, and the drawing component follows it.
     page.locator('[data-testid="stSidebarNav"] a', has_text="Silhouette").click()
     wait_idle(page)
@@ -140,6 +143,22 @@ def test_projector_charts_and_toggle(app_url, page):
     assert page.evaluate(SMALL_TEXT) == []
     shot(page, "projector-draw-1280")
     assert_healthy(page)
+
+
+def test_projector_style_never_leaks_into_shared_charts(app_url, browser):
+    """The Elbow page caches its clustering chart for every session: a projector session that
+    builds it first must not hand big fonts to the others."""
+    url = f"{app_url}/elbow?dataset=Blobs&n=130&data_seed=77"
+    first, second = browser.new_context(), browser.new_context()
+    try:
+        a = first.new_page()
+        settle(a, url + "&projector=true")
+        b = second.new_page()
+        settle(b, url)
+        assert b.evaluate(CLUSTER_CHART_STYLE)["tick"] < 20
+    finally:
+        first.close()
+        second.close()
 
 
 @pytest.mark.parametrize("width, height", SIZES)
