@@ -11,6 +11,7 @@ from kmeans_app.beyond import ui as beyond_ui
 from kmeans_app.figures.style import plain, plot_sample
 from kmeans_core import BETA_GRID, adjusted_rand_score
 
+FIT_MAX_ROWS = 5_000  # the generators' largest size; bigger uploads are sampled to this
 ANIM_POINTS = 1500  # the animated charts draw at most this many points (frames carry their colours)
 COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
 COV_HELP = {"full": "each component its own tilted ellipse", "tied": "one shared ellipse shape",
@@ -31,19 +32,28 @@ cfg = state.settings()
 init = "random" if cfg.init == "random" else "k-means++"
 if cfg.init == "pick":
     st.caption("Hand-picked centres belong to the Explorer; this page starts from k-means++ instead.")
-n, d = ds.X.shape
+n_all, d = ds.X.shape
 k = cfg.k
+if n_all > FIT_MAX_ROWS:  # soft K-means, EM and the beta search refit many times: a fixed sample
+    keep = np.sort(np.random.default_rng(0).choice(n_all, FIT_MAX_ROWS, replace=False))
+    X, key = ds.X[keep], f"{ds.key}:sample{FIT_MAX_ROWS}"
+    labels = None if ds.labels is None else np.asarray(ds.labels)[keep]
+    st.info(f"This page fits a fixed random {FIT_MAX_ROWS:,} of the {n_all:,} rows (soft K-means, EM and "
+            "the β search each refit many times); every number and chart below is for that sample.")
+else:
+    X, key, labels = ds.X, ds.key, ds.labels
+n = len(X)
 if k > n:
     st.warning(f"k = {k} is more than the {n} rows of this data: lower k in the sidebar.")
     st.stop()
-distinct = app_runs.distinct_rows(ds.X, ds.key)
+distinct = app_runs.distinct_rows(X, key)
 if distinct < k:
     st.warning(f"The data has only {distinct} distinct point(s) for k = {k}: some clusters will be "
                "empty or share a point. Lower k in the sidebar.")
 proj = app_runs.projection(ds.X, ds.key, ds.feature_names)
 axis_titles = tuple(plain(t) for t in proj.axis_titles)
 rows = plot_sample(n, ANIM_POINTS)
-P = proj.apply(ds.X[rows])
+P = proj.apply(X[rows])
 box = bf.box_of(P)
 if d > 2:
     st.caption(f"{d} features, drawn on their first two principal components; every fit uses all features "
@@ -58,8 +68,8 @@ beta = right.select_slider("Stiffness β (log scale)", options=[float(b) for b i
                            value=BETA_DEFAULT, format_func=lambda b: f"{b:.3g}", key="soft_beta",
                            help="Dimensionless: the kernel is exp(−β‖x − μ‖² / s²).")
 with st.spinner("Running soft K-means…"):
-    model, hit_max_iter = runs.soft_run(ds.X, ds.key, k, init, cfg.seed, beta)
-    hard = runs.hard_run(ds.X, ds.key, k, init, cfg.seed)
+    model, hit_max_iter = runs.soft_run(X, key, k, init, cfg.seed, beta)
+    hard = runs.hard_run(X, key, k, init, cfg.seed)
 shares, centers, titles = views.soft_frames(model.history_, rows, proj.apply)
 left.plotly_chart(bf.soft_run_figure(P, shares, centers, titles, box, axis_titles,
                                      f"Soft K-means, β = {beta:.3g}: colours mix by share"),
@@ -71,7 +81,7 @@ right.metric("Soft iterations", f"{model.n_iter_}")
 if hit_max_iter:
     right.caption("This run stopped at 300 iterations before its centres settled (very soft runs move slowly).")
 with st.spinner("Finding the β at which soft labels equal hard ones…"):
-    found = runs.hard_beta(ds.X, ds.key, k, init, cfg.seed)
+    found = runs.hard_beta(X, key, k, init, cfg.seed)
 if found is None:
     right.info(f"No β on the grid up to {BETA_GRID[-1]:g} gives exactly the hard run's labels from the "
                "same start: a few boundary points stay shared (or the runs settle in different places).")
@@ -80,7 +90,7 @@ else:
                   f"(the smallest β on a fixed log grid of {len(BETA_GRID)} values, 0.1 to 10⁶).")
 right.caption("Step through the run with the slider under the chart, or press ▶ Play: stepping "
               "happens in your browser. A point's colour is the cluster colours mixed by its shares.")
-if len(rows) < n and model.history_[1].shares is None:
+if model.history_[1].shares is None:
     right.caption("Shares are recorded up to 50,000 rows: here the points stay grey while stepping.")
 
 # ---------------------------------------------------------------- Gaussian mixture
@@ -91,7 +101,7 @@ cov_type = c2.radio("Covariance type", COVARIANCE_TYPES, key="gmm_covariance", h
 c2.caption(f"{cov_type}: {COV_HELP[cov_type]}.")
 try:
     with st.spinner("Fitting the Gaussian mixture…"):
-        gmm = runs.mixture(ds.X, ds.key, k, cov_type, cfg.seed)
+        gmm = runs.mixture(X, key, k, cov_type, cfg.seed)
 except ValueError as err:
     st.error(f"The Gaussian mixture could not be fitted with k = {k} and {cov_type} covariance: {err}")
     st.stop()
@@ -103,8 +113,8 @@ its, ll = views.loglik_per_iteration(gmm.history_)
 c2.plotly_chart(bf.loglik_figure(its, ll), width="stretch", key="gmm_loglik")
 c2.caption(f"{gmm.n_iter_} EM iterations, {'converged' if gmm.converged_ else 'stopped at max_iter'}; "
            f"final log-likelihood {ll[-1] / n:.4g} per point." if ll else "")
-if ds.labels is not None:
-    truth = np.asarray(ds.labels)
+if labels is not None:
+    truth = np.asarray(labels)
     km_ari = adjusted_rand_score(truth, hard.labels_)
     gm_ari = adjusted_rand_score(truth, gmm.labels_)
     a, b, c = st.columns(3)
@@ -118,7 +128,7 @@ if ds.labels is not None:
         st.caption("Try the **full** covariance type here: it is the one that can stretch and tilt.")
 
 with st.spinner("Scoring 1 to 8 components…"):
-    ks, bic, aic = runs.criteria(ds.X, ds.key, cov_type, cfg.seed, min(runs.CRITERIA_KS[1], n - 1))
+    ks, bic, aic = runs.criteria(X, key, cov_type, cfg.seed, min(runs.CRITERIA_KS[1], n - 1))
 if ks:
     st.plotly_chart(bf.criteria_figure(ks, bic, aic, chosen=k if k in ks else None), width="stretch",
                     key="gmm_criteria")

@@ -152,3 +152,14 @@ def test_one_feature_and_string_labels():
     y = np.concatenate([arr(t["y"]) for t in g["frames"][-1]["data"][1:3]])
     np.testing.assert_allclose(y, 0.0, atol=1e-12)  # 1-D ellipses are segments on the x axis
     assert metric(at, "Mixture (full): ARI") == "1.000"
+
+
+def test_big_upload_is_fitted_on_a_said_sample():
+    rng = np.random.default_rng(0)
+    X = np.vstack([rng.normal(c, 0.5, size=(3000, 2)) for c in (0.0, 4.0)])
+    at = open_page(**uploaded(X), k=2)
+    assert not at.exception
+    assert "fits a fixed random 5,000 of the 6,000 rows" in at.info[0].value
+    assert any("draw a random 1,500 of the 5,000 points" in c.value for c in at.caption)
+    fig = chart(at, "Soft K-means")
+    assert len(arr(fig["data"][0]["x"])) == 1500
