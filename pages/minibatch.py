@@ -59,7 +59,7 @@ st.markdown(f"**Final inertia gap: mini-batch ends {gap:+.2%} "
 left, right = st.columns([3, 2])
 left.plotly_chart(bf.minibatch_figure(P, mb.labels_[rows], centers, titles, bf.box_of(P),
                                       tuple(plain(t) for t in proj.axis_titles),
-                                      f"Centres batch by batch (batch size {min(batch, n):,})",
+                                      f"Centres batch by batch (b = {min(batch, n):,})",
                                       lloyd_centers=proj.apply(lloyd["model"].cluster_centers_)),
                   width="stretch", key="mb_chart")
 frames_note = (f"{len(centers)} frames: every batch" if len(centers) == mb.n_steps_ + 1

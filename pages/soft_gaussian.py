@@ -72,7 +72,7 @@ with st.spinner("Running soft K-means…"):
     hard = runs.hard_run(X, key, k, init, cfg.seed)
 shares, centers, titles = views.soft_frames(model.history_, rows, proj.apply)
 left.plotly_chart(bf.soft_run_figure(P, shares, centers, titles, box, axis_titles,
-                                     f"Soft K-means, β = {beta:.3g}: colours mix by share"),
+                                     f"Soft K-means, β = {beta:.3g}"),
                   width="stretch", key="soft_chart")
 same = float(np.mean(model.labels_ == hard.labels_))
 right.metric("Same cluster as hard K-means", f"{same:.1%}",
@@ -98,7 +98,7 @@ st.header("Gaussian mixture: each component's ellipse, step by step")
 c1, c2 = st.columns([3, 2])
 cov_type = c2.radio("Covariance type", COVARIANCE_TYPES, key="gmm_covariance", horizontal=True,
                     format_func=lambda c: c, help="; ".join(f"{c}: {h}" for c, h in COV_HELP.items()))
-c2.caption(f"{cov_type}: {COV_HELP[cov_type]}.")
+c2.caption(f"{cov_type}: {COV_HELP[cov_type]}. Ellipses are drawn at 2 standard deviations.")
 try:
     with st.spinner("Fitting the Gaussian mixture…"):
         gmm = runs.mixture(X, key, k, cov_type, cfg.seed)
@@ -107,7 +107,7 @@ except ValueError as err:
     st.stop()
 sh, means, covs, gtitles = views.gmm_frames(gmm.history_, rows, proj.apply, proj)
 c1.plotly_chart(bf.gmm_run_figure(P, sh, means, covs, gtitles, box, axis_titles,
-                                  f"EM, {k} components, {cov_type} covariance: 2σ ellipses"),
+                                  f"EM, {k} components, {cov_type} covariance"),
                 width="stretch", key="gmm_chart")
 its, ll = views.loglik_per_iteration(gmm.history_)
 c2.plotly_chart(bf.loglik_figure(its, ll), width="stretch", key="gmm_loglik")

@@ -213,11 +213,12 @@ def gmm_run_figure(P, shares, means, covariances, titles, box, axis_titles, titl
 
 def loglik_figure(iterations, logliks, title="Log-likelihood per EM step"):
     """The total log-likelihood after each EM iteration (it never decreases)."""
-    fig = go.Figure(go.Scatter(x=list(iterations), y=list(logliks), mode="lines+markers",
+    iterations, logliks = list(iterations), list(logliks)
+    fig = go.Figure(go.Scatter(x=iterations, y=logliks, mode="lines+markers",
                                line=dict(color=color(4), width=2), marker=dict(size=6),
                                hovertemplate="iteration %{x}<br>log-likelihood %{y:.6g}<extra></extra>"))
     fig.update_layout(title=title, height=HEIGHT // 2 + 40, margin=dict(l=60, r=20, t=50, b=50))
-    fig.update_xaxes(title="EM iteration")
+    fig.update_xaxes(title="EM iteration", dtick=1 if len(iterations) <= 12 else None)
     fig.update_yaxes(title="log-likelihood")
     return finish(fig)
 
