@@ -37,12 +37,12 @@ left.plotly_chart(bf.labels_figure(ds.X, out.kmeans_labels, box, axis_titles,
                                    f"K-means, k = {out.k}: ARI {out.kmeans_ari:.3f}", equal=equal),
                   width="stretch", key="fail_kmeans")
 right.plotly_chart(bf.labels_figure(ds.X, out.fix_labels, box, axis_titles,
-                                    f"{case.fix}: ARI {out.fix_ari:.3f}", equal=equal),
+                                    f"{case.short}: ARI {out.fix_ari:.3f}", equal=equal),
                    width="stretch", key="fail_fix")
 a, b = left.columns(2)
 a.metric("K-means ARI", f"{out.kmeans_ari:.3f}")
 b.metric("Fix ARI", f"{out.fix_ari:.3f}", delta=f"{out.fix_ari - out.kmeans_ari:+.3f}")
-right.markdown(f"**Why it works.** {case.why}")
+right.markdown(f"**The fix: {case.fix}.** {case.why}")
 notes = []
 if case.outlier_label is not None:
     notes.append(f"The ARIs are computed on the {out.scored:,} points of the three blobs; the "
