@@ -60,6 +60,9 @@ from .lloyd import PACKED_MAX_K
 
 # Above this share of points to recompute, recompute them all: contiguous blocks, no gather.
 FULL_SHARE = 0.5
+# And while more than this share changed cluster in the last E step, do that with plain
+# Lloyd's step (no runner-up, no thresholds): bounds kept then would fail next time anyway.
+PLAIN_SHARE = 0.05
 _SLACK = 2.0**-20  # relative slack of the float32 first filter (it only has to let through a superset)
 _SAFETY = 8  # c above: the rounding analysis gives about 2; the margin costs almost nothing
 
@@ -101,6 +104,8 @@ class _BoundedAssign:
         self.centers = None  # centres of the last E step
         self.value = None  # inertia after the last E step (engine units)
         self.stale = (None, None)  # (label buffer written two calls ago, rows changed since)
+        self.valid = False  # whether h holds thresholds for every row
+        self.changed_share = 1.0  # share of labels the last E step changed
 
     @property
     def eps(self):
@@ -116,7 +121,7 @@ class _BoundedAssign:
         # After a relocation every row is recomputed: the M step's gain already counts a
         # relocated point as moved, so the running inertia below would count it twice.
         relocated, eng.last_relocated = eng.last_relocated, ()
-        if old_labels is not None and self.centers is not None and norm <= self.norm_max and not relocated:
+        if old_labels is not None and self.valid and norm <= self.norm_max and not relocated:
             # p_j, rounded up: the computed norm is within (d + 2) u of the true one
             step = c64 - self.centers
             p = np.sqrt(np.einsum("ij,ij->i", step, step)) * (1 + 4 * (eng.d + 4) * self.u)
@@ -129,14 +134,22 @@ class _BoundedAssign:
                 rows = None
         self.norm_max = max(self.norm_max, norm)  # a far starting centre widens eps (then all rows are recomputed)
         self.centers = c64
+        if rows is None and self.changed_share > PLAIN_SHARE:
+            # Early on most points move: bounds would fail anyway, plain Lloyd's step is cheaper.
+            value, n_changed = eng.assign_all(centers, labels, old_labels)
+            eng.last_gain, eng.last_relocated = 0.0, ()
+            self.valid = False  # no thresholds were kept: the next step sees every row again
+            self.value, self.stale, self.changed_share = value, (None, None), n_changed / eng.n
+            return value, n_changed
         if old_labels is not None and rows is not None:
             self._sync(labels, old_labels)  # rows not recomputed keep their label
         value, decrease, moved = self._recompute(centers, labels, old_labels, rows)
         gain, eng.last_gain = eng.last_gain, 0.0
         if rows is not None:  # J(new labels) = J(last E step) - M step's gain - what movers saved
             value = max(self.value - gain - decrease, 0.0)
-        self.value = value
+        self.value, self.valid = value, True
         self.stale = (old_labels, moved)
+        self.changed_share = (len(moved) if old_labels is not None else eng.n) / eng.n
         eng.note_moved(k, old_labels, labels, moved)
         return value, len(moved) if old_labels is not None else eng.n
 

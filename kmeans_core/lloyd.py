@@ -332,6 +332,10 @@ class _Engine:
         """
         if self.bounded is not None:  # same contract, most distances skipped (hamerly.py)
             return self.bounded.assign(centers, labels, old_labels)
+        return self.assign_all(centers, labels, old_labels)
+
+    def assign_all(self, centers, labels, old_labels=None):
+        """``assign`` computing every distance (what the bounded E step falls back to)."""
         k, d = centers.shape
         B = np.empty((d + 2, k), dtype=self.dtype)
         B[:d] = -2.0 * centers.T
