@@ -47,6 +47,11 @@ out differently, if the matrix product rounds differently for a different
 number of rows; it then goes to whichever centre that rounding puts first. Everything else (M step, empty-cluster relocation, stopping rules,
 history) is plain Lloyd's code, so labels, centres and n_iter are the same.
 
+While many points still change cluster (early iterations from a random start),
+bounds would fail for most of them anyway: as long as more than PLAIN_SHARE of
+the labels changed in the last E step, the step is plain Lloyd's own; the
+bounded steps start with one full pass once the labels settle.
+
 The inertia of an E step (recorded in history_) is tracked without visiting
 every point: the last E step's value, minus the M step's exact gain, minus
 what each point that changed cluster saved.
