@@ -49,7 +49,7 @@ from . import runs
 from .figures.common import clustering_figure
 from .figures.elbow import elbow_figure
 from .figures.silhouette import silhouette_by_k_figure, silhouette_figure, silhouette_scatter
-from .figures.style import plain
+from .figures.style import finish, plain, projector, projector_as
 from .runs import fit_run
 
 DEFAULT_K_RANGE = (1, 10)
@@ -337,18 +337,29 @@ def scores_ready(data_key, ks, init, seeds, silhouette=True, others=True):
 # nothing reuses the figure object: the caches hold Figures, shared and never modified.
 
 
-@st.cache_resource(max_entries=64, show_spinner=False)
+# Each shared chart is cached per projector mode too (an argument, so part of the cache key):
+# one session's toggle never restyles the chart another session gets.
 def elbow_chart(ks, inertia, seconds, knee, panels=(), note=None):
     """``elbow_figure`` for these values (panels: tuple of (title, tuple of values, better)),
-    built once per distinct input; read-only."""
-    return elbow_figure(ks, inertia, seconds, knee=knee, note=note,
-                        panels=[(title, list(values), better) for title, values, better in panels])
+    built once per distinct input and projector mode; read-only."""
+    return _elbow_chart(ks, inertia, seconds, knee, panels, note, projector())
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _elbow_chart(ks, inertia, seconds, knee, panels, note, projector_mode):
+    with projector_as(projector_mode):
+        return elbow_figure(ks, inertia, seconds, knee=knee, note=note,
+                            panels=[(title, list(values), better) for title, values, better in panels])
+
+
+def clustering_chart(X, data_key, feature_names, k, init, seed, n_seeds):
+    """(model, figure) of the clustering the Elbow page shows for k (``shown_run``), drawn on the
+    data's 2-D view; built once per (data, k, init, seed, projector mode) and shared, read-only."""
+    return _clustering_chart(X, data_key, feature_names, k, init, seed, n_seeds, projector())
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)  # each keeps its model (n labels) alive
-def clustering_chart(_X, data_key, feature_names, k, init, seed, n_seeds):
-    """(model, figure) of the clustering the Elbow page shows for k (``shown_run``), drawn on the
-    data's 2-D view; built once per (data, k, init, seed) and shared, read-only."""
+def _clustering_chart(_X, data_key, feature_names, k, init, seed, n_seeds, projector_mode):
     model = shown_run(_X, data_key, k, init, seed)
     proj = runs.projection(_X, data_key, feature_names)
     title = f"k = {k}: best of the {n_seeds} seeds (seed {seed})"
@@ -356,14 +367,23 @@ def clustering_chart(_X, data_key, feature_names, k, init, seed, n_seeds):
         title += ", iterated on all rows"
     fig = clustering_figure(proj.apply(_X), model.labels_, proj.apply(model.cluster_centers_),
                             draw_cells=_X.shape[1] <= 2, axis_titles=tuple(plain(t) for t in proj.axis_titles),
-                            title=title)
-    return model, fig
+                            title=title, finished=False)
+    return model, finish(fig, projector_mode)
+
+
+def silhouette_charts(X, model, view, data_key, feature_names, k, init, seed):
+    """(silhouette plot, scatter) of the run (data, k, init, seed) whose model and silhouette
+    view are ``model`` and ``view``; built once per run and projector mode, shared, read-only."""
+    return _silhouette_charts(X, model, view, data_key, feature_names, k, init, seed, projector())
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
-def silhouette_charts(_X, _model, _view, data_key, feature_names, k, init, seed):
-    """(silhouette plot, scatter) of the run (data, k, init, seed) whose model and silhouette
-    view are _model and _view; built once and shared, read-only."""
+def _silhouette_charts(_X, _model, _view, data_key, feature_names, k, init, seed, projector_mode):
+    with projector_as(projector_mode):
+        return _silhouette_pair(_X, _model, _view, data_key, feature_names, k, seed)
+
+
+def _silhouette_pair(_X, _model, _view, data_key, feature_names, k, seed):
     n = len(_X)
     plot = silhouette_figure(_view.values, _view.labels, k, note=sample_note(n, short=True))
     proj = runs.projection(_X, data_key, feature_names)
@@ -375,10 +395,16 @@ def silhouette_charts(_X, _model, _view, data_key, feature_names, k, init, seed)
     return plot, scatter
 
 
-@st.cache_resource(max_entries=64, show_spinner=False)
 def silhouette_by_k_chart(ks, means, chosen=None, note=None):
-    """``silhouette_by_k_figure`` for these values, built once per distinct input; read-only."""
-    return silhouette_by_k_figure(ks, list(means), chosen=chosen, note=note)
+    """``silhouette_by_k_figure`` for these values, built once per distinct input and projector
+    mode; read-only."""
+    return _silhouette_by_k_chart(ks, means, chosen, note, projector())
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _silhouette_by_k_chart(ks, means, chosen, note, projector_mode):
+    with projector_as(projector_mode):
+        return silhouette_by_k_figure(ks, list(means), chosen=chosen, note=note)
 
 
 def best_silhouette_k(scores):

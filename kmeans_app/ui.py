@@ -25,9 +25,16 @@ NO_DATA = ("No data to cluster yet. Upload a CSV file in the sidebar (Data: Your
            "or choose one of the generated datasets there.")
 
 
+NO_DRAWN = ("No drawn points in use yet. Click on the chart in **Your drawn points** above this page to "
+            "add points, then press **Use these points** (or choose another dataset in the sidebar).")
+
+
 def no_data_message():
     """What a page shows instead of its content when state.current_dataset() is None."""
-    st.info(NO_DATA, icon=":material/upload_file:")
+    if st.session_state.get("dataset") == state.DRAW_OPTION:
+        st.info(NO_DRAWN, icon=":material/draw:")
+    else:
+        st.info(NO_DATA, icon=":material/upload_file:")
 
 
 def require_dataset():

@@ -20,11 +20,12 @@ def cell_traces(centers2d, box, opacity=0.12):
 
 
 def clustering_figure(P, labels, centers2d, *, title="", draw_cells=True, axis_titles=("x1", "x2"),
-                      hovertext=None, height=480):
+                      hovertext=None, height=480, finished=True):
     """Points P (n, 2) coloured and shaped by label, centres as large markers, optional cells.
 
     P and centers2d are already in plot coordinates (projected if needed).
-    Large inputs are drawn from a fixed sample with WebGL.
+    Large inputs are drawn from a fixed sample with WebGL. ``finished=False`` leaves out the
+    projector styling, for a builder that adds traces and then calls ``finish`` itself (once).
     """
     idx = plot_sample(len(P))
     P, labels = P[idx], np.asarray(labels)[idx]
@@ -54,4 +55,4 @@ def clustering_figure(P, labels, centers2d, *, title="", draw_cells=True, axis_t
         yaxis=dict(range=box[2:], title=dict(text=axis_titles[1]), scaleanchor="x", scaleratio=1),
         legend=dict(orientation="h", y=-0.15),
     )
-    return finish(fig)
+    return finish(fig) if finished else fig

@@ -5,7 +5,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .style import plain
+from .style import finish, plain
 
 INERTIA_COLOR = "#0072B2"
 BAND_COLOR = "rgba(0,114,178,0.18)"
@@ -116,4 +116,4 @@ def elbow_figure(ks, inertia, seconds=None, *, knee=None, selected=None, panels=
     if note:
         fig.add_annotation(text=plain(note), xref="paper", yref="paper", x=0, y=0, yshift=-50, yanchor="top",
                            showarrow=False, xanchor="left", font=dict(size=12, color="#555"))
-    return fig
+    return finish(fig)

@@ -12,7 +12,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .style import color, padded_box, plain, plot_sample, symbol
+from .style import PROJECTOR_FONT, color, finish, padded_box, plain, plot_sample, projector, symbol
 
 INIT_COLORS = {"random": "#D55E00", "k-means++": "#0072B2"}  # Okabe-Ito vermillion and blue
 INIT_LABELS = {"random": "random init", "k-means++": "k-means++"}
@@ -98,6 +98,7 @@ def seeding_figure(P, story, *, axis_titles=("x1", "x2"), max_points=MAX_ANIM_PO
             marker=dict(size=20, line=dict(width=3, color="black")),
             hovertemplate="centre picked this round<extra></extra>"), row=1, col=col)
     traces_per_panel = 4
+    text = PROJECTOR_FONT if projector() else 12  # frames carry their own annotations: projector_style misses them
     frames, cmaxes = [], []
     for j in range(k):
         data, annotations, cmax = [], [], 0.0
@@ -108,7 +109,7 @@ def seeding_figure(P, story, *, axis_titles=("x1", "x2"), max_points=MAX_ANIM_PO
             annotations.append(dict(
                 text=_panel_title(init, j, k, story[init][j]), showarrow=False, align="left",
                 xref=f"x{'' if col == 0 else 2} domain", yref=f"y{'' if col == 0 else 2} domain",
-                x=0, y=1.0, xanchor="left", yanchor="bottom", font=dict(size=12)))
+                x=0, y=1.0, xanchor="left", yanchor="bottom", font=dict(size=text)))
         cmax = cmax if cmax > 0 else 1.0
         cmaxes.append(cmax)
         frames.append(go.Frame(
@@ -130,7 +131,7 @@ def seeding_figure(P, story, *, axis_titles=("x1", "x2"), max_points=MAX_ANIM_PO
         legend=dict(x=1.02, y=0, xanchor="left", yanchor="bottom"),
         updatemenus=[dict(
             type="buttons", showactive=False, x=0, y=-0.2, xanchor="left", yanchor="top",
-            direction="left", pad=dict(t=0, r=10),
+            direction="left", pad=dict(t=0, r=10), font=dict(size=max(text, 12)),
             buttons=[
                 dict(label="▶ Play", method="animate",
                      args=[None, dict(frame=dict(duration=FRAME_MS, redraw=True), fromcurrent=True,
@@ -140,14 +141,15 @@ def seeding_figure(P, story, *, axis_titles=("x1", "x2"), max_points=MAX_ANIM_PO
                                         transition=dict(duration=0))]),
             ])],
         sliders=[dict(active=0, steps=steps, x=0.2, len=0.8, y=-0.2, yanchor="top",
-                      currentvalue=dict(prefix="centre ", font=dict(size=13)), pad=dict(t=0))],
+                      currentvalue=dict(prefix="centre ", font=dict(size=max(text, 13))), pad=dict(t=0),
+                      font=dict(size=max(text, 12)))],
     )
     for col in (1, 2):
         fig.update_xaxes(range=box[:2], title=dict(text=plain(axis_titles[0])), constrain="domain",
                          row=1, col=col)
         fig.update_yaxes(range=box[2:], title=dict(text=plain(axis_titles[1]) if col == 1 else ""),
                          scaleanchor="x" if col == 1 else "x2", scaleratio=1, row=1, col=col)
-    return fig
+    return finish(fig)
 
 
 def _runs_box(comparison, field, hover):
@@ -172,7 +174,7 @@ def inertia_figure(comparison, height=380):
     fig.update_layout(height=height, margin=dict(l=10, r=10, t=40, b=10),
                       title=dict(text="Final inertia of each run (lower is better)"),
                       yaxis=dict(title=dict(text="inertia"), tickformat="~s"))
-    return fig
+    return finish(fig)
 
 
 def iterations_figure(comparison, height=380):
@@ -181,7 +183,7 @@ def iterations_figure(comparison, height=380):
     fig.update_layout(height=height, margin=dict(l=10, r=10, t=40, b=10),
                       title=dict(text="Iterations to converge"),
                       yaxis=dict(title=dict(text="Lloyd iterations"), rangemode="tozero"))
-    return fig
+    return finish(fig)
 
 
 def restarts_figure(comparison, height=400):
@@ -218,4 +220,4 @@ def restarts_figure(comparison, height=400):
         yaxis=dict(title=dict(text="expected best inertia"), tickformat="~s"),
         legend=dict(orientation="h", y=-0.2),
     )
-    return fig
+    return finish(fig)

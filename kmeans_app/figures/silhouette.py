@@ -5,7 +5,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from .common import clustering_figure
-from .style import color, fill, plain
+from .style import color, fill, finish, plain
 
 NEGATIVE_COLOR = "black"
 
@@ -60,7 +60,7 @@ def silhouette_figure(values, labels, k, *, note=None, height=480):
         xaxis=dict(range=[lo, 1.0], title=dict(text="silhouette s (−1 … 1)"), zeroline=False),
         yaxis=dict(tickvals=tickvals, ticktext=ticktext, showgrid=False, zeroline=False),
     )
-    return fig
+    return finish(fig)
 
 
 def silhouette_scatter(P, labels, values, centers2d, *, axis_titles=("x1", "x2"), draw_cells=True,
@@ -70,7 +70,7 @@ def silhouette_scatter(P, labels, values, centers2d, *, axis_titles=("x1", "x2")
     values, labels = np.asarray(values, dtype=float), np.asarray(labels)
     hover = [f"cluster {j + 1}<br>s = {v:.3f}" for j, v in zip(labels, values)]
     fig = clustering_figure(P, labels, centers2d, title=title, draw_cells=draw_cells,
-                            axis_titles=axis_titles, hovertext=hover, height=height)
+                            axis_titles=axis_titles, hovertext=hover, height=height, finished=False)
     bad = values < 0
     fig.add_trace(go.Scatter(
         x=P[bad, 0], y=P[bad, 1], mode="markers", name=f"s < 0 ({int(bad.sum()):,})",
@@ -79,7 +79,7 @@ def silhouette_scatter(P, labels, values, centers2d, *, axis_titles=("x1", "x2")
                    for j, v in zip(labels[bad], values[bad])],
         hoverinfo="text",
     ))
-    return fig
+    return finish(fig)
 
 
 def silhouette_by_k_figure(ks, means, *, chosen=None, note=None, height=300):
@@ -106,4 +106,4 @@ def silhouette_by_k_figure(ks, means, *, chosen=None, note=None, height=300):
         title=dict(text="Mean silhouette against k" + (f"<br><sub>{plain(note)}</sub>" if note else "")),
         xaxis=dict(dtick=1, title=dict(text="k")), yaxis=dict(title=dict(text="mean silhouette")),
     )
-    return fig
+    return finish(fig)

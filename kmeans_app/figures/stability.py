@@ -8,6 +8,8 @@ Neither takes user text, so nothing here needs escaping.
 import numpy as np
 import plotly.graph_objects as go
 
+from .style import finish, projector
+
 STABILITY_COLOR = "#009E73"
 BAND_COLOR = "rgba(0,158,115,0.18)"
 GAP_COLOR = "#0072B2"
@@ -24,13 +26,16 @@ def _layout(fig, title, subtitle, y_title, height):
     have no room for both above the plot."""
     fig.update_xaxes(dtick=1, title_text="k (number of clusters)")
     fig.update_yaxes(title_text=y_title)
+    small = "font-size:20px;color:#000" if projector() else "font-size:12px;color:#555"  # no inline 12 px then
     fig.update_layout(
         height=height, margin=dict(l=10, r=10, t=64, b=10), hovermode="closest",
-        title=dict(text=f"{title}<br><span style='font-size:12px;color:#555'>{subtitle}</span>", x=0,
+        title=dict(text=f"{title}<br><span style='{small}'>{subtitle}</span>", x=0,
                    xanchor="left", y=0.98, yanchor="top", font=dict(size=15)),
         legend=dict(orientation="h", y=-0.22, yanchor="top", x=0, font=dict(size=12)),
     )
-    return fig
+    if projector():  # the two-line title needs more room at 24 + 20 px
+        fig.update_layout(margin_t=110, legend_y=-0.3)
+    return finish(fig)
 
 
 def stability_figure(ks, mean, low, high, n_resamples, *, best=None, height=430):

@@ -103,6 +103,22 @@ def override_projector(on):
     return _OVERRIDE.set(on)
 
 
+class projector_as:
+    """``with projector_as(on):`` builds figures for projector mode on/off (e.g. inside a cached
+    function that takes the flag as an argument, so it is part of the cache key)."""
+
+    def __init__(self, on):
+        self.on = bool(on)
+
+    def __enter__(self):
+        self._token = _OVERRIDE.set(self.on)
+        return self
+
+    def __exit__(self, *exc):
+        _OVERRIDE.reset(self._token)
+        return False
+
+
 def projector():
     """True when the figures being built are for projector mode."""
     forced = _OVERRIDE.get()
@@ -138,7 +154,7 @@ def projector_style(fig):
     fig.update_annotations(font_size=big)
     scene_axis = dict(tickfont_size=big, title_font_size=big)
     fig.update_scenes(xaxis=scene_axis, yaxis=scene_axis, zaxis=scene_axis)  # 3-D charts
-    for t in fig.data:
+    for t in list(fig.data) + [t for f in (fig.frames or ()) for t in f.data]:  # animation frames too
         marker = getattr(t, "marker", None)
         if marker is not None and "size" in marker and marker.size is not None:
             marker.size = _scaled(marker.size, PROJECTOR_MARKER_SCALE, 9)

@@ -8,7 +8,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from ..figures.common import clustering_figure
-from ..figures.style import color, plain, plot_sample, symbol
+from ..figures.style import color, finish, plain, plot_sample, symbol
 
 
 def _short(name, limit=28):
@@ -36,7 +36,7 @@ def profile_heatmap(z_centers, names, height=None):
         height=height or max(260, 60 + 34 * k), margin=dict(l=10, r=10, t=50, b=10),
         yaxis=dict(autorange="reversed"), xaxis=dict(tickangle=-30 if d > 6 else 0),
     )
-    return fig
+    return finish(fig)
 
 
 def parallel_centres(z_centers, names, height=380):
@@ -57,7 +57,7 @@ def parallel_centres(z_centers, names, height=380):
         margin=dict(l=10, r=10, t=50, b=10), yaxis=dict(title=dict(text="z-score (sd)")),
         xaxis=dict(type="category"), legend=dict(orientation="h", y=-0.2),
     )
-    return fig
+    return finish(fig)
 
 
 def axes_figure(P, labels, centres2d, axis_titles, title, height=480):
@@ -84,15 +84,15 @@ def scatter_matrix(X, labels, names, k, height=None):
     fig.update_layout(title=dict(text=f"Scatter matrix of {d} columns"), height=size,
                       margin=dict(l=10, r=10, t=50, b=10), dragmode="select",
                       legend=dict(orientation="h", y=-0.08))
-    return fig
+    return finish(fig)
 
 
 def scaling_figure(P, labels, centres2d, axis_titles, title, height=380):
     """One panel of the scaling what-if: the same axes, this scaling's clusters."""
     fig = clustering_figure(P, labels, centres2d, title=title, draw_cells=False,
-                            axis_titles=tuple(plain(t) for t in axis_titles), height=height)
+                            axis_titles=tuple(plain(t) for t in axis_titles), height=height, finished=False)
     fig.update_layout(showlegend=False)
-    return fig
+    return finish(fig)
 
 
 def contingency_figure(table, height=None):
@@ -107,4 +107,4 @@ def contingency_figure(table, height=None):
     fig.update_layout(title=dict(text="Known labels (rows) x clusters (columns)"),
                       height=height or max(260, 70 + 30 * len(rows)), margin=dict(l=10, r=10, t=50, b=10),
                       yaxis=dict(autorange="reversed", type="category"))
-    return fig
+    return finish(fig)
