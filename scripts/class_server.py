@@ -102,6 +102,12 @@ def haproxy_config(replicas, bind_address="0.0.0.0", bind_port=8501, *, check_in
         "    timeout client-fin 10s",
         "    timeout http-request 30s",
         "    timeout queue 30s",
+        # A replica busy with a long fit answers its health check late, not never: give it
+        # 10 s per check and three misses before it counts as down. Marking a busy replica
+        # down would send its students' requests (an upload) to a replica that does not
+        # know their session. A dead replica refuses connections at once, so it is still
+        # taken out after three quick failures.
+        "    timeout check 10s",
         # A connection that fails is retried, the last time on another replica.
         "    retries 2",
         "    option redispatch",
@@ -118,7 +124,7 @@ def haproxy_config(replicas, bind_address="0.0.0.0", bind_port=8501, *, check_in
         f"    option httpchk GET {HEALTH_PATH}",
         "    http-check expect status 200",
         f"    http-response set-header {REPLICA_HEADER} %[srv_name]",
-        f"    default-server check inter {int(check_interval_ms)}ms fall 2 rise 1",
+        f"    default-server check inter {int(check_interval_ms)}ms fall 3 rise 1",
     ]
     lines += [f"    server {r.name} {r.host}:{int(r.port)} cookie {r.name}" for r in replicas]
     return "\n".join(lines) + "\n"

@@ -57,6 +57,16 @@ def test_backend_routes_by_cookie_round_robin_and_checks_health():
     assert " check " in f" {default} "
 
 
+def test_a_busy_replica_is_not_taken_for_a_dead_one():
+    """A replica deep in a long fit answers its health check late: it must stay in (its students'
+    uploads and websockets would land on a replica that does not know their session otherwise)."""
+    s = sections(cs.haproxy_config(TWO))
+    check_timeout = next(line for line in s["defaults"] if line.startswith("timeout check "))
+    assert int(check_timeout.split()[2].rstrip("s")) >= 10
+    default = next(line for line in s["backend replicas"] if line.startswith("default-server")).split()
+    assert int(default[default.index("fall") + 1]) >= 3
+
+
 def test_websockets_stay_open_and_dead_replicas_are_skipped():
     d = sections(cs.haproxy_config(TWO, tunnel_timeout="2h"))["defaults"]
     assert "mode http" in d  # HTTP mode: HAProxy passes the websocket upgrade through
