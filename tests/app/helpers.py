@@ -53,4 +53,27 @@ def screen_text(at):
         parts.append(" ".join(map(str, getattr(w, "options", []))))
     for p in at.get("plotly_chart"):
         parts.append(str(getattr(p, "proto", "")))
+    parts.extend(component_data(at))
     return "\n".join(parts)
+
+
+def component_data(at):
+    """The data each v2 browser component (Explorer, Draw points) was sent, as text: JSON decoded
+    (so user text appears as written, not \\u-escaped), mixed data's JSON part, bytes as UTF-8."""
+    out = []
+    for el in at.get("bidi_component"):
+        p = el.proto
+        kind = p.WhichOneof("data")
+        if kind == "json":
+            raw = p.json
+        elif kind == "mixed":
+            raw = p.mixed.json
+        elif kind == "bytes":
+            raw = p.bytes.decode("utf-8", "replace")
+        else:
+            raw = str(p)
+        try:
+            out.append(json.dumps(json.loads(raw), ensure_ascii=False))
+        except (TypeError, ValueError):
+            out.append(raw)
+    return out

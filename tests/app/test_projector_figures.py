@@ -103,3 +103,17 @@ def test_draw_source_without_points_says_how_to_draw():
     infos = [i.value for i in at.main.info]
     assert NO_DRAWN in infos and NO_DATA not in infos
     assert "Use these points" in NO_DRAWN and "above this page" in NO_DRAWN
+
+
+def test_screen_text_sees_the_explorer_component_data():
+    """The Explorer's chart is a browser component: its data (axis titles = column names) is scanned."""
+    from tests.app.helpers import component_data, screen_text
+    from tests.app.test_isolation import A, session_with
+
+    at = session_with(A, k=3, seed=5)
+    at.switch_page("pages/explorer.py").run()
+    assert not at.exception
+    data = component_data(at)
+    assert len(data) == 1 and "alpha_len" in data[0] and "alpha_wid" in data[0]
+    assert not any(t.strip() for t in [str(p.proto.spec) for p in at.get("plotly_chart")] if "alpha_len" in t)
+    assert "alpha_len" in screen_text(at)
