@@ -15,7 +15,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from .. import stepper
+from .. import state, stepper
 from .static import ensure_plotly
 
 HERE = Path(__file__).resolve().parent
@@ -48,15 +48,21 @@ def on_pick(run_id, rows_drawn, k):
     stepper.apply_pick(_event("pick"), run_id, rows_drawn, k)
 
 
+def _with_view(data):
+    """The cached payload plus this session's projector mode: a shallow copy, so the shared
+    payload is never changed and toggling the mode does not rebuild the run."""
+    return {**data, "projector": bool(state.projector())}
+
+
 def show_run(data, *, k, sig):
     """Mount the component on a run payload (``stepper.payload``)."""
     ensure_plotly()  # a server started without `make` still serves /app/static/plotly.min.js
-    return _explorer(key=KEY, data=data, on_run_from_change=partial(on_run_from, data["run"], k, sig),
+    return _explorer(key=KEY, data=_with_view(data), on_run_from_change=partial(on_run_from, data["run"], k, sig),
                      on_pick_change=lambda: None, height="content")
 
 
 def show_pick(data, *, rows_drawn, k):
     """Mount the component on a pick payload (``stepper.pick_payload``)."""
     ensure_plotly()
-    return _explorer(key=KEY, data=data, on_pick_change=partial(on_pick, data["run"], rows_drawn, k),
+    return _explorer(key=KEY, data=_with_view(data), on_pick_change=partial(on_pick, data["run"], rows_drawn, k),
                      on_run_from_change=lambda: None, height="content")

@@ -216,7 +216,7 @@ export function cellShapes(run, centres) {
     if (!poly.length) return;
     const path = poly.map(([x, y], t) => `${t ? "L" : "M"}${x},${y}`).join("") + "Z";
     shapes.push({ type: "path", path, xref: "x", yref: "y", layer: "below", fillcolor: run.colors[j] + "22",
-      line: { width: 1.5, color: run.colors[j] } });
+      line: { width: run.big ? 3 : 1.5, color: run.big ? "#000" : run.colors[j] } });
   });
   return shapes;
 }
@@ -236,7 +236,8 @@ export function baseTraces(run, view) {
     type: "scattergl", mode: "markers", x: run.px, y: run.py, name: "points",
     showlegend: false, hoverinfo: "x+y",
     marker: { color: codes, symbol: symbolsOf(run, codes), colorscale: run.scale, cmin: -0.5, cmax: k + 0.5,
-      size: m <= 2000 ? 8 : 5, opacity: 0.9, line: { width: 0.5, color: "rgba(0,0,0,0.45)" } },
+      size: (m <= 2000 ? 8 : 5) * (run.big ? 1.6 : 1), opacity: 0.9,
+      line: { width: run.big ? 1 : 0.5, color: "rgba(0,0,0,0.45)" } },
   }];
   if (lines && labels) { // a segment from every point to its centre, separated by gaps
     const x = new Float64Array(3 * m), y = new Float64Array(3 * m);
@@ -259,7 +260,7 @@ export function overlayTraces(run, view) {
     ...trailTraces(run, cursor, view.dragged ? centres : null),
     { type: "scatter", mode: "markers", name: "centres", hoverinfo: "skip", showlegend: false,
       x: Array.from({ length: k }, (_, j) => centres[2 * j]), y: Array.from({ length: k }, (_, j) => centres[2 * j + 1]),
-      marker: { color: colors, symbol: run.symbols, size: 22, line: { width: 3, color: "black" } } },
+      marker: { color: colors, symbol: run.symbols, size: run.big ? 32 : 22, line: { width: run.big ? 5 : 3, color: "black" } } },
     ...inertiaTraces(run, cursor, view.liveInertia),
   ];
 }
@@ -354,27 +355,33 @@ function inertiaTraces(run, cursor, live) {
 const PLOT_W = 0.64; // the data panel's share of the width; the inertia panel is on the right
 
 function axes(run, visible) {
-  const [x0, x1, y0, y1] = run.box, ticks = { size: 14 };
+  const [x0, x1, y0, y1] = run.box, ticks = { size: run.big ? 20 : 14 }, titleFont = { size: run.big ? 22 : 16 };
   const hide = visible ? {} : { showgrid: false, showticklabels: false, ticks: "", showline: false };
   return {
     xaxis: { domain: [0, PLOT_W], range: [x0, x1], autorange: false, constrain: "domain", zeroline: false,
-      title: { text: visible ? plain(run.axes[0]) : "" }, tickfont: ticks, ...hide },
+      title: { text: visible ? plain(run.axes[0]) : "", font: titleFont }, tickfont: ticks, ...hide },
     yaxis: { range: [y0, y1], autorange: false, scaleanchor: "x", scaleratio: 1, constrain: "domain", zeroline: false,
-      title: { text: visible ? plain(run.axes[1]) : "" }, tickfont: ticks, ...hide },
+      title: { text: visible ? plain(run.axes[1]) : "", font: titleFont }, tickfont: ticks, ...hide },
   };
 }
 
 const FRAME = { font: { size: 16 }, margin: { l: 60, r: 10, t: 10, b: 50 }, hovermode: "closest", dragmode: false,
   showlegend: false };
 
-function baseLayout(run, shapes) {
-  return { ...FRAME, uirevision: run.run, shapes, ...axes(run, true) };
+/** The frame in projector mode: 22 px text, black on white, room for the larger tick labels. */
+function frame(run) {
+  if (!run.big) return FRAME;
+  return { ...FRAME, font: { size: 22, color: "#000" }, margin: { l: 80, r: 10, t: 10, b: 70 } };
 }
 
-function overlayLayout(run) {
-  const ticks = { size: 14 };
+export function baseLayout(run, shapes) {
+  return { ...frame(run), uirevision: run.run, shapes, ...axes(run, true) };
+}
+
+export function overlayLayout(run) {
+  const ticks = { size: run.big ? 20 : 14 };
   return {
-    ...FRAME, uirevision: run.run, paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "rgba(0,0,0,0)", ...axes(run, false),
+    ...frame(run), uirevision: run.run, paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "rgba(0,0,0,0)", ...axes(run, false),
     xaxis2: { domain: [PLOT_W + 0.1, 1], anchor: "y2", title: { text: "half-step" }, tickfont: ticks,
       range: [0.5, Math.max(run.steps.length - 1, 1) + 0.5], autorange: false },
     yaxis2: { anchor: "x2", domain: [0.5, 1], title: { text: "inertia" }, tickfont: ticks },
@@ -385,18 +392,19 @@ function pickTraces(run) {
   const picked = run.picked;
   return [
     { type: "scattergl", mode: "markers", x: run.px, y: run.py, name: "points", showlegend: false,
-      hoverinfo: "x+y", marker: { color: run.grey, size: run.m <= 2000 ? 8 : 5, line: { width: 0.5, color: "white" } } },
+      hoverinfo: "x+y", marker: { color: run.grey, size: (run.m <= 2000 ? 8 : 5) * (run.big ? 1.6 : 1),
+        line: { width: 0.5, color: "white" } } },
     { type: "scattergl", mode: "markers+text", name: "picked centres", hoverinfo: "skip", showlegend: false,
       x: picked.map((i) => run.xy[2 * i]), y: picked.map((i) => run.xy[2 * i + 1]),
-      text: picked.map((_, j) => String(j + 1)), textposition: "top center", textfont: { size: 18 },
-      marker: { color: picked.map((_, j) => run.colors[j]), symbol: picked.map((_, j) => run.symbols[j]), size: 22,
+      text: picked.map((_, j) => String(j + 1)), textposition: "top center", textfont: { size: run.big ? 24 : 18 },
+      marker: { color: picked.map((_, j) => run.colors[j]), symbol: picked.map((_, j) => run.symbols[j]), size: run.big ? 32 : 22,
         line: { width: 3, color: "black" } } },
   ];
 }
 
 function pickLayout(run) {
   const [x0, x1, y0, y1] = run.box;
-  return { ...FRAME, xaxis: { range: [x0, x1], autorange: false, constrain: "domain", title: { text: plain(run.axes[0]) } },
+  return { ...frame(run), xaxis: { range: [x0, x1], autorange: false, constrain: "domain", title: { text: plain(run.axes[0]) } },
     yaxis: { range: [y0, y1], autorange: false, scaleanchor: "x", scaleratio: 1, constrain: "domain",
       title: { text: plain(run.axes[1]) } } };
 }
@@ -447,9 +455,12 @@ class ExplorerView {
   async show(data, setTrigger) {
     this.setTrigger = setTrigger;
     this.buttons["run-from"].disabled = false;
-    if (this.run && this.run.run === data.run && this.run.mode === data.mode && String(this.run.picked) === String(data.picked)) return;
+    this.root.dataset.projector = data.projector ? "1" : "0"; // the page's projector mode (not part of the run)
+    if (this.run && this.run.run === data.run && this.run.mode === data.mode && String(this.run.picked) === String(data.picked)
+        && this.run.big === Boolean(data.projector)) return;
     this.root.dataset.ready = "0"; // until the new run is drawn
     const run = decodeRun(data);
+    run.big = Boolean(data.projector); // projector mode: larger text and markers, black cell outlines
     run.px = new Float64Array(run.m); run.py = new Float64Array(run.m);
     for (let i = 0; i < run.m; i++) { run.px[i] = run.xy[2 * i]; run.py[i] = run.xy[2 * i + 1]; }
     run.scale = colourScale(run.colors, run.grey);

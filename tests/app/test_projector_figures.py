@@ -117,3 +117,18 @@ def test_screen_text_sees_the_explorer_component_data():
     assert len(data) == 1 and "alpha_len" in data[0] and "alpha_wid" in data[0]
     assert not any(t.strip() for t in [str(p.proto.spec) for p in at.get("plotly_chart")] if "alpha_len" in t)
     assert "alpha_len" in screen_text(at)
+
+
+def test_explorer_component_gets_projector_mode_outside_the_cached_run():
+    """The flag rides next to the run payload; the cached payload itself never carries it."""
+    import json
+
+    from kmeans_app import state
+
+    at = open_page("pages/explorer.py", **{state.PROJECTOR: True})
+    sent = json.loads(at.get("bidi_component")[0].proto.json)
+    assert sent["projector"] is True and "run" in sent
+    at.session_state[state.PROJECTOR] = False
+    at.run()
+    again = json.loads(at.get("bidi_component")[0].proto.json)
+    assert again["projector"] is False and again["run"] == sent["run"]  # same run, not rebuilt
