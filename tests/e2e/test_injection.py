@@ -17,7 +17,7 @@ from tests.fixtures.hostile import INJECTION_FILENAME, XSS_IMG, XSS_LINK, inject
 from .conftest import assert_healthy, shot, wait_idle
 
 # Navigation titles: pages are switched by clicking, so the session (and its upload) stays.
-PAGES = ["Explorer", "Initialization", "Elbow", "Silhouette", "Colour quantization"]
+PAGES = ["Explorer", "Initialization", "Elbow", "Silhouette", "What-if", "Colour quantization"]
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 # Anything the injected strings could have become if rendered as HTML or Markdown.
@@ -62,7 +62,54 @@ def check_page(pg, dialogs, where):
     return probe["text"]
 
 
+# Where a download button sits out of view: its closed expander and its inactive tab, if any.
+HIDDEN_BY = """b => {
+  const d = b.closest('details');
+  const panel = b.closest('[role="tabpanel"]');
+  return {closed_expander: !!(d && !d.open), tab_panel: panel ? panel.id : null,
+          disabled: b.disabled};
+}"""
+
+
+# The outermost ancestor that hides a button (for the failure message).
+WHY_HIDDEN = """b => {
+  let why = '';
+  for (let el = b; el && el !== document.body; el = el.parentElement) {
+    const cs = getComputedStyle(el), r = el.getBoundingClientRect();
+    if (cs.display === 'none' || cs.visibility === 'hidden' || !r.width || !r.height)
+      why = `${el.tagName}[${el.getAttribute('data-testid') || el.className}] ${b.textContent.trim().slice(0, 40)}`;
+  }
+  return why;
+}"""
+
+
+def reveal(pg, button, where):
+    """Bring a download button into view the way a user would: click its tab, open its expander."""
+    hidden = button.evaluate(HIDDEN_BY)
+    assert not hidden["disabled"], f"{where}: the download button is disabled"
+    if hidden["tab_panel"]:
+        tab = pg.locator(f'[role="tab"][aria-controls="{hidden["tab_panel"]}"]')
+        if tab.count() and tab.first.get_attribute("aria-selected") != "true":
+            tab.first.click()
+    if hidden["closed_expander"]:
+        button.evaluate("b => b.closest('details').querySelector('summary').click()")
+    try:
+        button.wait_for(state="visible", timeout=10_000)
+    except Exception:
+        # Streamlit can keep a hidden, stale copy of an element from the previous run next to
+        # the live one; that is fine only if the live one (same label) is visible.
+        label = button.inner_text().strip()
+        twins = pg.locator('[data-testid="stDownloadButton"] button', has_text=label)
+        if any(t.is_visible() for t in twins.all()):
+            return False
+        raise AssertionError(f"{where}: a download button stays hidden: {button.evaluate(WHY_HIDDEN)}") from None
+    button.scroll_into_view_if_needed()
+    return True
+
+
 def check_download(pg, button, where):
+    if not reveal(pg, button, where):
+        return "stale copy", ""  # its visible twin is checked on its own turn
     with pg.expect_download(timeout=30_000) as info:
         button.click()
     dl = info.value
