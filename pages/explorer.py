@@ -57,14 +57,14 @@ ui.sample_note(n)
 
 st.subheader("Download")
 st.caption(f"The converged run: {cfg.k} clusters after {model.n_iter_} iterations.")
-left, middle, right = st.columns(3)
+left, right = st.columns(2)
 left.download_button(
     "Data with a cluster column (CSV)", key="x_dl_data", on_click="ignore", mime="text/csv",
     file_name="kmeans_clusters.csv", icon=":material/download:",
     data=lambda: downloads.labelled_csv(ds.frame if ds.frame is not None else ds.X,
                                         model.labels_, ds.feature_names))
-middle.download_button(
+right.download_button(
     "Centres (CSV)", key="x_dl_centres", on_click="ignore", mime="text/csv",
     file_name="kmeans_centres.csv", icon=":material/download:",
     data=lambda: downloads.centers_csv(model.cluster_centers_, ds.feature_names))
-reproduce.download_button(ds, cfg, model, container=right)  # kmeans_reproduce.py: the same clustering as code
+reproduce.download_button(ds, cfg, model)  # kmeans_reproduce.py: the same clustering as code
