@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from kmeans_app import draw, sidebar
+from kmeans_app import sidebar
+from kmeans_app.data import draw
 
 st.set_page_config(page_title="K-means Explorer", page_icon="🎯", layout="wide")
 

@@ -121,7 +121,7 @@ def measure(browser, url, steps):
 
 def payload_sizes():
     """Bytes of the component's payload: the benchmark's data, and the 3 MB case (5,000 x k=20 x 300)."""
-    from kmeans_app.data import generate
+    from kmeans_app.data.datasets import generate
     from kmeans_app.explorer.payload import payload_bytes, run_payload
     from kmeans_core import KMeans
     from tests.app.test_explorer_payload import synthetic_run

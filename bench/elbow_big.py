@@ -23,8 +23,8 @@ import numpy as np  # noqa: E402
 from sklearn.datasets import make_blobs  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from kmeans_app import choosing_k as ck  # noqa: E402
-from kmeans_app.data import Dataset  # noqa: E402
+from kmeans_app.choosing_k import sweeps as ck  # noqa: E402
+from kmeans_app.data.datasets import Dataset  # noqa: E402
 from kmeans_app.state import UPLOAD_KEY, UPLOAD_OPTION  # noqa: E402
 
 

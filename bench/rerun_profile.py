@@ -47,9 +47,9 @@ def in_process(repeat):
     import plotly.tools
     from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-    from kmeans_app import choosing_k as ck
-    from kmeans_app.data import generate
-    from kmeans_app.figures.elbow import elbow_figure
+    from kmeans_app.choosing_k import sweeps as ck
+    from kmeans_app.choosing_k.elbow_figure import elbow_figure
+    from kmeans_app.data.datasets import generate
 
     ds = generate("blobs", {})
     ks, seeds = tuple(range(1, 11)), tuple(range(5))

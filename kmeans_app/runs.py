@@ -3,9 +3,8 @@
 import numpy as np
 import streamlit as st
 
+from kmeans_app.data.projection import fit_projection
 from kmeans_core import KMeans
-
-from .projection import fit_projection
 
 # The run every page shows (and "Open in Explorer" reproduces). tol=0: a run stops only
 # when an assignment changes no point (or at MAX_ITER), so "converged" means a true fixed

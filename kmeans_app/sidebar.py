@@ -10,10 +10,11 @@ import math
 
 import streamlit as st
 
-from . import draw, state
-from .data import GENERATORS, PARAM_SPECS
-from .figures.style import PROJECTOR_CSS, read_projector_from
-from .upload import FILE_TYPES, MAX_BYTES, UploadError, build_dataset, digest_of, parse_upload
+from kmeans_app import state
+from kmeans_app.data import draw
+from kmeans_app.data.datasets import GENERATORS, PARAM_SPECS
+from kmeans_app.data.upload import FILE_TYPES, MAX_BYTES, UploadError, build_dataset, digest_of, parse_upload
+from kmeans_app.figures.style import PROJECTOR_CSS, read_projector_from
 
 URL = "query-params"
 

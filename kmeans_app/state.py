@@ -10,10 +10,10 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from .data import GENERATORS, PARAM_SPECS, Dataset, default_params, generate
+from kmeans_app.data.datasets import GENERATORS, PARAM_SPECS, Dataset, default_params, generate
 
 UPLOAD_OPTION = "csv"
-DRAW_OPTION = "draw"  # points drawn by hand (kmeans_app/draw); links carry up to 200 of them
+DRAW_OPTION = "draw"  # points drawn by hand (kmeans_app/data/draw); links carry up to 200 of them
 DATASET_OPTIONS = tuple(GENERATORS) + (UPLOAD_OPTION, DRAW_OPTION)
 INIT_OPTIONS = ("k-means++", "random", "pick")
 UPLOAD_KEY = "_uploaded_dataset"  # the last successfully parsed upload (a Dataset)

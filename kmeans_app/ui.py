@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from . import state
-from .figures.style import MAX_PLOTTED_POINTS
+from kmeans_app import state
+from kmeans_app.figures.style import MAX_PLOTTED_POINTS
 
 
 def sample_note_text(n, max_points=MAX_PLOTTED_POINTS):

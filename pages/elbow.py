@@ -2,8 +2,9 @@
 
 import streamlit as st
 
-from kmeans_app import choosing_k as ck
-from kmeans_app import stability_view, state
+from kmeans_app import state
+from kmeans_app.choosing_k import stability_view
+from kmeans_app.choosing_k import sweeps as ck
 
 PANELS = {  # label -> (Scores field, better)
     "Mean silhouette": ("silhouette", "max"),

@@ -2,8 +2,9 @@
 
 import streamlit as st
 
-from kmeans_app import downloads, reproduce, runs, state, stepper, ui
-from kmeans_app.explorer import component
+from kmeans_app import runs, state, ui
+from kmeans_app.data import downloads, reproduce
+from kmeans_app.explorer import component, stepper
 
 st.title("Explorer")
 st.caption("Watch K-means work: each **assignment** sends every point to its nearest centre, "

@@ -5,7 +5,7 @@ import streamlit as st
 from kmeans_app import state
 from kmeans_app.beyond import cases, runs
 from kmeans_app.beyond import figures as bf
-from kmeans_app.data import GENERATORS
+from kmeans_app.data.datasets import GENERATORS
 
 SIZES = (200, 500, 1000, 2000)
 SIZE_DEFAULT = 500

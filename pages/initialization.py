@@ -2,17 +2,17 @@
 
 import streamlit as st
 
-from kmeans_app import init_compare as ic
 from kmeans_app import runs, state
 from kmeans_app.figures.common import clustering_figure
-from kmeans_app.figures.init import (
+from kmeans_app.figures.style import plain
+from kmeans_app.initialization import compare as ic
+from kmeans_app.initialization.figures import (
     MAX_ANIM_POINTS,
     inertia_figure,
     iterations_figure,
     restarts_figure,
     seeding_figure,
 )
-from kmeans_app.figures.style import plain
 from kmeans_app.runs import fit_run
 
 st.title("Initialization")

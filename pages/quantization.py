@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from kmeans_app import images as qi
-from kmeans_app.figures import quantize as fq
+from kmeans_app.quantize import figures as fq
+from kmeans_app.quantize import images as qi
 from kmeans_core import psnr
 
 S = "session"  # page widgets keep their values across page switches

@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from kmeans_app import choosing_k as ck
 from kmeans_app import state
+from kmeans_app.choosing_k import sweeps as ck
 
 SWEEP_KS = (2, 10)
 

@@ -15,7 +15,7 @@ PAM_MAX_ROWS = 2000  # PAM's swap phase escapes the local minima of the alternat
 class Case:
     """One failure: a generated dataset, the fix's name and why the fix works (one sentence)."""
 
-    dataset: str  # a key of kmeans_app.data.GENERATORS
+    dataset: str  # a key of kmeans_app.data.datasets.GENERATORS
     fix: str
     short: str  # the fix's name in a chart title
     why: str

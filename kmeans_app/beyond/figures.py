@@ -9,7 +9,7 @@ colours, centres, ellipses), so stepping never contacts the server.
 import numpy as np
 import plotly.graph_objects as go
 
-from ..figures.style import PALETTE, PROJECTOR_FONT, color, finish, padded_box, projector, symbol
+from kmeans_app.figures.style import PALETTE, PROJECTOR_FONT, color, finish, padded_box, projector, symbol
 
 FRAME_MS = 350  # play speed: milliseconds per frame
 ELLIPSE_POINTS = 61

@@ -10,11 +10,10 @@ import warnings
 import numpy as np
 import streamlit as st
 
+from kmeans_app.beyond import cases, views
+from kmeans_app.data.datasets import generate
 from kmeans_core import GaussianMixture, KMeans, MiniBatchKMeans, SoftKMeans, smallest_hard_beta
 from kmeans_core.seeding import kmeans_plusplus, random_init
-
-from ..data import generate
-from . import cases, views
 
 CRITERIA_KS = (1, 8)  # BIC/AIC from 1 to 8 components
 

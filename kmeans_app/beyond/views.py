@@ -8,9 +8,8 @@ import time
 
 import numpy as np
 
+from kmeans_app.beyond.figures import subsample_steps
 from kmeans_core import KMeans, assign
-
-from .figures import subsample_steps
 
 MAX_FRAMES = 150  # soft K-means and EM: at most this many half-steps become frames
 

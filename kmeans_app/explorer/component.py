@@ -15,8 +15,9 @@ from pathlib import Path
 
 import streamlit as st
 
-from .. import state, stepper
-from .static import ensure_plotly
+from kmeans_app import state
+from kmeans_app.explorer import stepper
+from kmeans_app.explorer.static import ensure_plotly
 
 HERE = Path(__file__).resolve().parent
 KEY = "explorer_component"

@@ -2,7 +2,7 @@
 // played and scrubbed here, with no message to the server while stepping. Dragging a centre
 // recomputes the nearest centres, cells and inertia live; "Run from here" asks the server for one
 // new run from the dragged centres. The math (nearestCentre, inertia, voronoiCells, target) is the
-// same as kmeans_core / kmeans_app/voronoi.py / kmeans_app/stepper.py: tests/js checks it on shared cases.
+// same as kmeans_core / kmeans_app/explorer/voronoi.py / kmeans_app/explorer/stepper.py: tests/js checks it on shared cases.
 
 export const PLOTLY_URL = "/app/static/plotly.min.js";
 const STORE = "kmeans-explorer:"; // sessionStorage: the cursor of each run id (page switch, reload)

@@ -15,7 +15,7 @@ under 3 MB). What is sent:
   phase, so the math panel follows the cursor in the browser.
 
 Cells are not sent: the browser computes them from the centres with the same
-half-plane clipping as ``kmeans_app/voronoi.py`` (tests/js checks both agree),
+half-plane clipping as ``kmeans_app/explorer/voronoi.py`` (tests/js checks both agree),
 which it needs anyway while a centre is dragged.
 
 User text (axis titles from column names) is sent raw; the browser writes it
@@ -26,9 +26,9 @@ import base64
 
 import numpy as np
 
-from .. import explain, narration
-from ..figures.explorer import step_views
-from ..figures.style import PALETTE, SYMBOLS, UNASSIGNED, padded_box
+from kmeans_app.explorer import explain, narration
+from kmeans_app.explorer.figures import step_views
+from kmeans_app.figures.style import PALETTE, SYMBOLS, UNASSIGNED, padded_box
 
 DTYPES = {"float64": "f8", "uint8": "u1", "uint16": "u2", "uint32": "u4"}
 

@@ -3,8 +3,8 @@
 import numpy as np
 import plotly.graph_objects as go
 
-from ..voronoi import voronoi_cells
-from .style import color, fill, finish, padded_box, plot_sample, symbol
+from kmeans_app.explorer.voronoi import voronoi_cells
+from kmeans_app.figures.style import color, fill, finish, padded_box, plot_sample, symbol
 
 
 def cell_traces(centers2d, box, opacity=0.12):

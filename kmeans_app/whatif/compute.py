@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from kmeans_app.data.downloads import neutralise
 from kmeans_core import (
     KMeans,
     adjusted_rand_score,
@@ -17,8 +18,6 @@ from kmeans_core import (
     normalized_mutual_info_score,
     purity_score,
 )
-
-from ..downloads import neutralise
 
 SCALINGS = ("raw", "z-score", "min–max")
 SCALING_TITLES = {"raw": "Raw units", "z-score": "Standardised (z-score)", "min–max": "Min–max (0 to 1)"}

@@ -7,8 +7,8 @@ Column names are user text: every title, tick label and hover text goes through
 import numpy as np
 import plotly.graph_objects as go
 
-from ..figures.common import clustering_figure
-from ..figures.style import color, finish, plain, plot_sample, symbol
+from kmeans_app.figures.common import clustering_figure
+from kmeans_app.figures.style import color, finish, plain, plot_sample, symbol
 
 
 def _short(name, limit=28):

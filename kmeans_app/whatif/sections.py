@@ -8,14 +8,13 @@ sentences that contain them) is shown with st.text / st.dataframe only.
 import numpy as np
 import streamlit as st
 
+from kmeans_app import runs
+from kmeans_app.choosing_k import sweeps as ck
+from kmeans_app.figures.style import MAX_PLOTTED_POINTS
+from kmeans_app.ui import sample_note
+from kmeans_app.whatif import compute as C
+from kmeans_app.whatif import figures as F
 from kmeans_core import describe_clusters
-
-from .. import choosing_k as ck
-from .. import runs
-from ..figures.style import MAX_PLOTTED_POINTS
-from ..ui import sample_note
-from . import compute as C
-from . import figures as F
 
 AXES_KEY = "whatif_axes"
 X_KEY = "whatif_x"

@@ -5,8 +5,8 @@ import pytest
 
 from kmeans_app.beyond import figures as bf
 from kmeans_app.beyond import views
-from kmeans_app.data import generate
-from kmeans_app.projection import fit_projection
+from kmeans_app.data.datasets import generate
+from kmeans_app.data.projection import fit_projection
 from kmeans_core import GaussianMixture, KMeans, MiniBatchKMeans, SoftKMeans, assign
 from kmeans_core.seeding import kmeans_plusplus
 

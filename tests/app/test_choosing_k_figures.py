@@ -1,7 +1,7 @@
 """The Elbow and Silhouette figures plot exactly the core's numbers, and those match scikit-learn's.
 
 A fixed dataset (four blobs plus a few points between them, so some silhouettes are negative)
-is swept with kmeans_app.choosing_k; every plotted value is checked against the core and
+is swept with kmeans_app.choosing_k.sweeps; every plotted value is checked against the core and
 against scikit-learn (the oracle, used only here).
 """
 
@@ -14,15 +14,15 @@ from sklearn.metrics import davies_bouldin_score as sk_db
 from sklearn.metrics import silhouette_samples as sk_samples
 from sklearn.metrics import silhouette_score as sk_score
 
-from kmeans_app import choosing_k as ck
-from kmeans_app.data import generate
-from kmeans_app.figures.elbow import elbow_figure
-from kmeans_app.figures.silhouette import (
+from kmeans_app.choosing_k import sweeps as ck
+from kmeans_app.choosing_k.elbow_figure import elbow_figure
+from kmeans_app.choosing_k.silhouette_figures import (
     silhouette_bands,
     silhouette_by_k_figure,
     silhouette_figure,
     silhouette_scatter,
 )
+from kmeans_app.data.datasets import generate
 from kmeans_app.runs import fit_run
 from kmeans_core import KMeans, assign
 from kmeans_core.knee import find_knee

@@ -12,10 +12,10 @@ from functools import partial
 import numpy as np
 import pytest
 
-from kmeans_app.data import Dataset
+from kmeans_app.data.datasets import Dataset
+from kmeans_app.data.projection import fit_projection
 from kmeans_app.figures.common import clustering_figure
 from kmeans_app.figures.style import MIN_ASPECT, padded_box
-from kmeans_app.projection import fit_projection
 from kmeans_app.state import UPLOAD_KEY, UPLOAD_OPTION
 
 from . import helpers

@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 from kmeans_app import state
-from kmeans_app.draw import component as comp
-from kmeans_app.draw import points as pts
+from kmeans_app.data.draw import component as comp
+from kmeans_app.data.draw import points as pts
 
 from . import helpers
 from .helpers import arr, charts

@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from kmeans_app.draw import points as pts
+from kmeans_app.data.draw import points as pts
 
-MODULE = Path(__file__).resolve().parents[2] / "kmeans_app" / "draw" / "draw.js"
+MODULE = Path(__file__).resolve().parents[2] / "kmeans_app" / "data" / "draw" / "draw.js"
 NODE = shutil.which("node")
 
 

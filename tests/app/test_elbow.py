@@ -6,8 +6,8 @@ from functools import partial
 import numpy as np
 import pytest
 
-from kmeans_app import choosing_k as ck
-from kmeans_app.data import GENERATORS, Dataset, generate
+from kmeans_app.choosing_k import sweeps as ck
+from kmeans_app.data.datasets import GENERATORS, Dataset, generate
 from kmeans_app.state import UPLOAD_KEY, UPLOAD_OPTION
 from kmeans_core import KMeans, calinski_harabasz_score
 from kmeans_core.knee import find_knee

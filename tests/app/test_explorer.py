@@ -13,9 +13,8 @@ from functools import partial
 import numpy as np
 import pytest
 
-from kmeans_app import stepper
-from kmeans_app.data import GENERATORS, Dataset, generate
-from kmeans_app.explorer import component
+from kmeans_app.data.datasets import GENERATORS, Dataset, generate
+from kmeans_app.explorer import component, stepper
 from kmeans_app.explorer.payload import decode, expand_labels, payload_bytes
 from kmeans_app.state import UPLOAD_KEY, UPLOAD_OPTION
 from kmeans_core import KMeans

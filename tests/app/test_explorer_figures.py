@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 from plotly.validator_cache import ValidatorCache
 
-from kmeans_app import narration
-from kmeans_app.figures.explorer import SYMBOL_CODES, step_views
+from kmeans_app.explorer import narration
+from kmeans_app.explorer.figures import SYMBOL_CODES, step_views
+from kmeans_app.explorer.stepper import target
 from kmeans_app.figures.style import SYMBOLS
-from kmeans_app.stepper import target
 from kmeans_core import KMeans, Step
 
 
@@ -107,7 +107,7 @@ def test_unknown_action_is_refused():
 def test_math_blocks_use_only_known_latex_commands():
     import re
 
-    from kmeans_app.explain import BLOCKS, active_blocks
+    from kmeans_app.explorer.explain import BLOCKS, active_blocks
 
     known = {"begin", "end", "vec", "vdots", "in", "mathbb", "times", "underbrace", "text", "mathbf",
              "top", "langle", "rangle", "operatorname", "left", "right", "frac", "sum", "iff", "qquad", "mu"}

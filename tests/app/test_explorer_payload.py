@@ -8,6 +8,7 @@ points drawn for big data only the labels that changed are sent.
 import numpy as np
 import pytest
 
+from kmeans_app.data.projection import fit_projection
 from kmeans_app.explorer.payload import (
     decode,
     encode,
@@ -18,7 +19,6 @@ from kmeans_app.explorer.payload import (
     run_payload,
 )
 from kmeans_app.figures.style import plot_sample
-from kmeans_app.projection import fit_projection
 from kmeans_core import KMeans
 from kmeans_core.kmeans import Step
 

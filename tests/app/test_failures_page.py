@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from kmeans_app.beyond import cases
-from kmeans_app.data import generate
+from kmeans_app.data.datasets import generate
 from kmeans_core import KMeans, adjusted_rand_score
 
 from . import helpers

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from kmeans_app import images as qi
+from kmeans_app.quantize import images as qi
 from tests.fixtures.images import quadrants
 
 

@@ -6,9 +6,9 @@ import math
 import numpy as np
 import pytest
 
-from kmeans_app import init_compare as ic
-from kmeans_app.data import generate
-from kmeans_app.figures import init as fi
+from kmeans_app.data.datasets import generate
+from kmeans_app.initialization import compare as ic
+from kmeans_app.initialization import figures as fi
 
 # --------------------------------------------------------------------------- restarts math
 

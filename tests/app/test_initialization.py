@@ -11,9 +11,9 @@ from sklearn.datasets import make_blobs
 from sklearn.metrics import adjusted_rand_score as sk_ari
 from streamlit.testing.v1 import AppTest
 
-from kmeans_app import init_compare as ic
 from kmeans_app import state
-from kmeans_app.data import GENERATORS, Dataset, generate
+from kmeans_app.data.datasets import GENERATORS, Dataset, generate
+from kmeans_app.initialization import compare as ic
 from kmeans_app.runs import fit_run
 from kmeans_core import KMeans, kmeans_plusplus_steps
 

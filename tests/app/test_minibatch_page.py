@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from kmeans_app.beyond import views
-from kmeans_app.data import Dataset, generate
+from kmeans_app.data.datasets import Dataset, generate
 from kmeans_app.state import UPLOAD_KEY, UPLOAD_OPTION
 from kmeans_core import KMeans, MiniBatchKMeans
 from kmeans_core.seeding import kmeans_plusplus

@@ -4,10 +4,14 @@
 import numpy as np
 import pytest
 
-from kmeans_app import choosing_k as ck
-from kmeans_app.figures import stability as S
-from kmeans_app.figures.elbow import elbow_figure
-from kmeans_app.figures.silhouette import silhouette_by_k_figure, silhouette_figure, silhouette_scatter
+from kmeans_app.choosing_k import stability_figures as S
+from kmeans_app.choosing_k import sweeps as ck
+from kmeans_app.choosing_k.elbow_figure import elbow_figure
+from kmeans_app.choosing_k.silhouette_figures import (
+    silhouette_by_k_figure,
+    silhouette_figure,
+    silhouette_scatter,
+)
 from kmeans_app.figures.style import PROJECTOR_FONT, projector, projector_as
 from kmeans_app.ui import NO_DATA, NO_DRAWN
 from kmeans_app.whatif import figures as W

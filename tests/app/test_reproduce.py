@@ -12,10 +12,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kmeans_app import downloads, reproduce, runs
-from kmeans_app.data import GENERATORS, Dataset, generate
+from kmeans_app import runs
+from kmeans_app.data import downloads, reproduce
+from kmeans_app.data.datasets import GENERATORS, Dataset, generate
+from kmeans_app.data.upload import build_dataset, parse_upload
 from kmeans_app.state import UPLOAD_KEY, UPLOAD_OPTION, Settings
-from kmeans_app.upload import build_dataset, parse_upload
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -279,7 +280,7 @@ def test_xlsx_with_merged_header_cells(tmp_path):
 
 
 def test_drawn_points_are_embedded(tmp_path):
-    from kmeans_app.draw.points import make_dataset
+    from kmeans_app.data.draw.points import make_dataset
 
     rng = np.random.default_rng(6)
     P = np.round(np.concatenate([rng.normal(c, 0.6, size=(25, 2)) for c in ((-3, 0), (3, 1), (0, 4))]), 2)

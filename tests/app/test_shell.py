@@ -11,7 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from kmeans_app import state
-from kmeans_app.data import GENERATORS, PARAM_SPECS, generate
+from kmeans_app.data.datasets import GENERATORS, PARAM_SPECS, generate
 
 from .navfix import main_script_every_run  # noqa: F401 - fixture
 

@@ -6,8 +6,8 @@ from functools import partial
 import numpy as np
 import pytest
 
-from kmeans_app import choosing_k as ck
-from kmeans_app.data import GENERATORS, Dataset, generate
+from kmeans_app.choosing_k import sweeps as ck
+from kmeans_app.data.datasets import GENERATORS, Dataset, generate
 from kmeans_app.state import UPLOAD_KEY, UPLOAD_OPTION
 from kmeans_core import KMeans, silhouette_samples, silhouette_score
 
@@ -91,7 +91,7 @@ def test_csv_source_without_upload_shows_a_hint():
 def test_big_data_is_sampled_and_says_so(monkeypatch):
     """Above the exact limit a fixed sample is scored and the charts say how many points.
 
-    The limits are scaled down (the page reads them from kmeans_app.choosing_k at run time)
+    The limits are scaled down (the page reads them from kmeans_app.choosing_k.sweeps at run time)
     so the test stays quick; the real ones are exercised by the timing run in the report.
     """
     monkeypatch.setattr(ck, "SILHOUETTE_EXACT_MAX", 1_000)

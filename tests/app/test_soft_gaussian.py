@@ -5,7 +5,7 @@ from functools import partial
 import numpy as np
 import pytest
 
-from kmeans_app.data import Dataset, generate
+from kmeans_app.data.datasets import Dataset, generate
 from kmeans_app.state import UPLOAD_KEY, UPLOAD_OPTION
 from kmeans_core import (
     BETA_GRID,

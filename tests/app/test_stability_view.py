@@ -7,8 +7,8 @@ from functools import partial
 import numpy as np
 import pytest
 
-from kmeans_app import stability_view as sv
-from kmeans_app.data import Dataset, generate
+from kmeans_app.choosing_k import stability_view as sv
+from kmeans_app.data.datasets import Dataset, generate
 from kmeans_app.state import UPLOAD_KEY, UPLOAD_OPTION
 from kmeans_core.stability import gap_statistic, stability
 

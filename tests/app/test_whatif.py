@@ -12,8 +12,8 @@ import pytest
 from sklearn import metrics as skm
 
 from kmeans_app import state
-from kmeans_app.data import generate
-from kmeans_app.downloads import neutralise
+from kmeans_app.data.datasets import generate
+from kmeans_app.data.downloads import neutralise
 from kmeans_app.whatif import compute as C
 from kmeans_app.whatif import sections as S
 from tests.app.helpers import APP, charts, open_page

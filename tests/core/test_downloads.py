@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kmeans_app.downloads import centers_csv, labelled_csv, neutralise
-from kmeans_app.upload import build_dataset, parse_csv
+from kmeans_app.data.downloads import centers_csv, labelled_csv, neutralise
+from kmeans_app.data.upload import build_dataset, parse_csv
 
 
 def rows(data):

@@ -1,12 +1,12 @@
-"""CSV parsing (kmeans_app.upload): good variants parse to the right numbers, bad files fail clearly."""
+"""CSV parsing (kmeans_app.data.upload): good variants parse to the right numbers, bad files fail clearly."""
 
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kmeans_app import upload
-from kmeans_app.upload import UploadError, build_dataset, parse_csv
+from kmeans_app.data import upload
+from kmeans_app.data.upload import UploadError, build_dataset, parse_csv
 
 PLAIN = b"x,y,label\n1.5,2,a\n3,4.25,b\n-5,6,c\n"
 
@@ -278,7 +278,7 @@ def test_upload_recipe_repeats_the_parsing_choices():
 def test_generated_datasets_keep_the_makers_labels_and_recipe():
     from sklearn import datasets as skd
 
-    from kmeans_app.data import generate
+    from kmeans_app.data.datasets import generate
 
     ds = generate("blobs", {"n": 90, "centers": 3, "data_seed": 5})
     X, y = skd.make_blobs(n_samples=90, centers=3, cluster_std=1.0, random_state=5)

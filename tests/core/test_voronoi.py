@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from kmeans_app.voronoi import polygon_area, voronoi_cells
+from kmeans_app.explorer.voronoi import polygon_area, voronoi_cells
 
 BOX = (-3.0, 5.0, -2.0, 4.0)
 BOX_AREA = (BOX[1] - BOX[0]) * (BOX[3] - BOX[2])

@@ -6,7 +6,7 @@ new session; a bad set (one point) gets a message and the previous points stay i
 import numpy as np
 import pytest
 
-from kmeans_app.draw.points import snap
+from kmeans_app.data.draw.points import snap
 
 from .conftest import assert_healthy, shot, wait_idle
 

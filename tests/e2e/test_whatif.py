@@ -136,8 +136,8 @@ def test_whatif_generated_data_scores_the_generators_labels(app_url, page):
     """Blobs (the default data): the page's ARI / NMI are scikit-learn's for the same run."""
     from sklearn import metrics as skm
 
-    from kmeans_app import choosing_k as ck
-    from kmeans_app.data import generate
+    from kmeans_app.choosing_k import sweeps as ck
+    from kmeans_app.data.datasets import generate
     from kmeans_core import KMeans
 
     ds = generate("blobs", {})

@@ -3,7 +3,7 @@
     .venv/bin/python tests/js/make_cases.py
 
 The same math in both languages: nearest centre and inertia (kmeans_core.assign,
-kmeans_core.inertia), Voronoi cells (kmeans_app/voronoi.py), where each control
+kmeans_core.inertia), Voronoi cells (kmeans_app/explorer/voronoi.py), where each control
 moves the cursor (kmeans_app/stepper.target), and the payload's base64 arrays
 and changed-label encoding (kmeans_app/explorer/payload.py). Cases: k = 1, 2,
 collinear and coincident centres, points exactly on a bisector (ties go to the
@@ -20,9 +20,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from kmeans_app import stepper  # noqa: E402
-from kmeans_app.explorer import payload  # noqa: E402
-from kmeans_app.voronoi import voronoi_cells  # noqa: E402
+from kmeans_app.explorer import payload, stepper  # noqa: E402
+from kmeans_app.explorer.voronoi import voronoi_cells  # noqa: E402
 from kmeans_core import KMeans, assign, inertia  # noqa: E402
 
 OUT = Path(__file__).with_name("cases.json")

@@ -173,8 +173,8 @@ def run_id(data_key, k, init, seed, picked=None, centres=None):
 @st.cache_resource(max_entries=16, show_spinner=False)
 def drawn(_X, data_key, feature_names):
     """(rows drawn, their 2-D coordinates, the projection) for data ``data_key``."""
-    from .figures.style import plot_sample
-    from .runs import projection
+    from kmeans_app.figures.style import plot_sample
+    from kmeans_app.runs import projection
 
     rows = plot_sample(len(_X))
     proj = projection(_X, data_key, feature_names)
@@ -184,7 +184,7 @@ def drawn(_X, data_key, feature_names):
 @st.cache_resource(max_entries=16, show_spinner=False)
 def payload(_model, _X, rid, data_key, feature_names, init, max_iter, autoplay=False):
     """The browser component's data for run ``rid`` (shared read-only between sessions)."""
-    from .explorer.payload import run_payload
+    from kmeans_app.explorer.payload import run_payload
 
     rows, P, proj = drawn(_X, data_key, feature_names)
     d = _X.shape[1]
@@ -198,7 +198,7 @@ def payload(_model, _X, rid, data_key, feature_names, init, max_iter, autoplay=F
 @st.cache_resource(max_entries=16, show_spinner=False)
 def pick_payload(_X, rid, data_key, feature_names, picked_rows, k):
     """The component's data for picking starting centres on data ``data_key``."""
-    from .explorer.payload import pick_payload as build
+    from kmeans_app.explorer.payload import pick_payload as build
 
     rows, P, proj = drawn(_X, data_key, feature_names)
     return build(P, rows, list(picked_rows), k, run_id=rid, n_total=len(_X), axis_titles=proj.axis_titles)

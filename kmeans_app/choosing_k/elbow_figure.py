@@ -5,7 +5,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .style import finish, plain
+from kmeans_app.figures.style import finish, plain
 
 INERTIA_COLOR = "#0072B2"
 BAND_COLOR = "rgba(0,114,178,0.18)"

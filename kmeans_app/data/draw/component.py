@@ -17,8 +17,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from .. import state
-from . import points as pts
+from kmeans_app import state
+from kmeans_app.data.draw import points as pts
 
 HERE = Path(__file__).resolve().parent
 KEY = "draw_canvas"  # the component's key
@@ -142,7 +142,7 @@ def render_panel():
     ss = st.session_state
     if ss.get("dataset") != state.DRAW_OPTION:
         return
-    from ..explorer.static import ensure_plotly
+    from kmeans_app.explorer.static import ensure_plotly
 
     ensure_plotly()  # a server started without `make` still serves /app/static/plotly.min.js
     ds = ss.get(state.DRAWN_KEY)

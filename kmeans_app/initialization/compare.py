@@ -15,6 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 import streamlit as st
 
+from kmeans_app import runs
+from kmeans_app.figures.style import plot_sample
 from kmeans_core import (
     KMeans,
     adjusted_rand_score,
@@ -22,9 +24,6 @@ from kmeans_core import (
     pairwise_adjusted_rand,
     random_init,
 )
-
-from . import runs
-from .figures.style import plot_sample
 
 INITS = ("random", "k-means++")
 SLUG = {"random": "random", "k-means++": "kpp"}  # for widget keys (and CSS classes made from them)

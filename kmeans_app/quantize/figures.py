@@ -7,7 +7,7 @@ drawn in its own colour; hex codes and shares say the same in text.
 import numpy as np
 import plotly.graph_objects as go
 
-from .style import finish
+from kmeans_app.figures.style import finish
 
 AXIS = dict(range=[-5, 260], backgroundcolor="rgb(245,245,245)", gridcolor="white", zeroline=False)
 SCENE = dict(xaxis=dict(AXIS, title=dict(text="red")), yaxis=dict(AXIS, title=dict(text="green")),

@@ -77,7 +77,7 @@ def sources(phase, init="k-means++"):
     kmeans = importlib.import_module("kmeans_core.kmeans")
     lloyd = importlib.import_module("kmeans_core.lloyd")
     seeding = importlib.import_module("kmeans_core.seeding")
-    from . import runs
+    from kmeans_app import runs
 
     if phase == "init":
         fn = {"k-means++": seeding._kmeans_plusplus, "random": seeding._random_init}.get(init)

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .data import Dataset
+from kmeans_app.data.datasets import Dataset
 
 MAX_BYTES = 50 * 2**20  # matches server.maxUploadSize in .streamlit/config.toml
 MAX_COLUMNS = 1_000

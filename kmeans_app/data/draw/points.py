@@ -12,7 +12,7 @@ import hashlib
 
 import numpy as np
 
-from ..data import Dataset
+from kmeans_app.data.datasets import Dataset
 
 LOW, HIGH = 0.0, 10.0  # the canvas, both axes
 CELLS = 1000  # grid steps across the canvas: 0.01 each

@@ -8,7 +8,7 @@ Neither takes user text, so nothing here needs escaping.
 import numpy as np
 import plotly.graph_objects as go
 
-from .style import finish, projector
+from kmeans_app.figures.style import finish, projector
 
 STABILITY_COLOR = "#009E73"
 BAND_COLOR = "rgba(0,158,115,0.18)"

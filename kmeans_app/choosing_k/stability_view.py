@@ -15,10 +15,9 @@ screen): a resample of 400,000 rows fitted 200 times would take minutes.
 import numpy as np
 import streamlit as st
 
+from kmeans_app.choosing_k.stability_figures import REFERENCE_WORDS, gap_figure, stability_figure
+from kmeans_app.choosing_k.sweeps import sweep_init
 from kmeans_core.stability import gap_from_log_w, gap_log_w, stability_for_k, summarize_stability
-
-from .choosing_k import sweep_init
-from .figures.stability import REFERENCE_WORDS, gap_figure, stability_figure
 
 MAX_ROWS = 5_000
 SAMPLE_SEED = 0

@@ -35,6 +35,16 @@ from dataclasses import dataclass
 import numpy as np
 import streamlit as st
 
+from kmeans_app import runs
+from kmeans_app.choosing_k.elbow_figure import elbow_figure
+from kmeans_app.choosing_k.silhouette_figures import (
+    silhouette_by_k_figure,
+    silhouette_figure,
+    silhouette_scatter,
+)
+from kmeans_app.figures.common import clustering_figure
+from kmeans_app.figures.style import finish, plain, projector, projector_as
+from kmeans_app.runs import fit_run
 from kmeans_core import (
     KMeans,
     assign,
@@ -44,13 +54,6 @@ from kmeans_core import (
     silhouette_score,
 )
 from kmeans_core.knee import find_knee
-
-from . import runs
-from .figures.common import clustering_figure
-from .figures.elbow import elbow_figure
-from .figures.silhouette import silhouette_by_k_figure, silhouette_figure, silhouette_scatter
-from .figures.style import finish, plain, projector, projector_as
-from .runs import fit_run
 
 DEFAULT_K_RANGE = (1, 10)
 DEFAULT_SEEDS = 5

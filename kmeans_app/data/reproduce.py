@@ -20,20 +20,19 @@ import json
 import numpy as np
 import streamlit as st
 
+from kmeans_app import runs
 from kmeans_core import KMeans
-
-from . import runs
 
 FILE_NAME = "kmeans_reproduce.py"
 OUTPUT = "clusters.csv"
-# The app's own reading rules (kmeans_app/upload.py), repeated in the script.
+# The app's own reading rules (kmeans_app/data/upload.py), repeated in the script.
 ENCODINGS = {"UTF-8": "utf-8", "UTF-8 (with BOM)": "utf-8-sig", "UTF-16": "utf-16",
              "Windows-1252 (Latin-1)": "cp1252", "Latin-1": "latin-1"}
 
 
 def _missing_markers(workbook=False):
     """The text the app reads as missing: CSV (on top of pandas' defaults) or workbook cells."""
-    from . import upload
+    from kmeans_app.data import upload
 
     if workbook and hasattr(upload, "MISSING_TEXT"):
         return sorted(upload.MISSING_TEXT)
@@ -346,7 +345,7 @@ def script_text(ds, cfg, model, is_seeded=None, header_rows=None):
 
 def _header_rows_of_upload():
     """Header rows of the parsed upload behind the current Dataset (workbooks), or None."""
-    from .state import uploaded_source
+    from kmeans_app.state import uploaded_source
 
     source = uploaded_source()
     return getattr(source[0], "header_rows", None) if source else None

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .style import SYMBOLS
+from kmeans_app.figures.style import SYMBOLS
 
 SYMBOL_CODES = {  # Plotly's numeric marker symbols, so per-point symbols fit in int8 arrays
     "circle": 0, "square": 1, "diamond": 2, "cross": 3, "x": 4, "triangle-up": 5,

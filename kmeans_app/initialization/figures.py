@@ -12,7 +12,16 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .style import PROJECTOR_FONT, color, finish, padded_box, plain, plot_sample, projector, symbol
+from kmeans_app.figures.style import (
+    PROJECTOR_FONT,
+    color,
+    finish,
+    padded_box,
+    plain,
+    plot_sample,
+    projector,
+    symbol,
+)
 
 INIT_COLORS = {"random": "#D55E00", "k-means++": "#0072B2"}  # Okabe-Ito vermillion and blue
 INIT_LABELS = {"random": "random init", "k-means++": "k-means++"}

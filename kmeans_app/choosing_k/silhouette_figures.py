@@ -4,8 +4,8 @@ with each point's silhouette, and the mean silhouette against k."""
 import numpy as np
 import plotly.graph_objects as go
 
-from .common import clustering_figure
-from .style import color, fill, finish, plain
+from kmeans_app.figures.common import clustering_figure
+from kmeans_app.figures.style import color, fill, finish, plain
 
 NEGATIVE_COLOR = "black"
 

@@ -3,7 +3,7 @@
 // The drawing stays in the browser (no message to the server per click); the draft is
 // kept in sessionStorage so a page switch or a reload keeps it. Only "Use these points"
 // sends the points (one trigger value, one rerun). Python checks them again
-// (kmeans_app/draw/points.py): this file only snaps clicks to the same 0.01 grid.
+// (kmeans_app/data/draw/points.py): this file only snaps clicks to the same 0.01 grid.
 // Nothing here inserts HTML: every text goes through textContent.
 
 const PLOTLY_URL = "/app/static/plotly.min.js";

@@ -1,0 +1,1 @@
+"""Choosing k: the Elbow and Silhouette sweeps, stability and gap, their figures."""

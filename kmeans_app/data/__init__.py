@@ -1,0 +1,1 @@
+"""Data sources: generated datasets, uploads, drawn points, projection, downloads and the reproduce script."""

@@ -1,0 +1,1 @@
+"""The Initialization page: random versus k-means++ over many seeds, its figures."""

@@ -1,0 +1,1 @@
+"""Colour quantization: image loading and checks, its figures."""
