@@ -11,9 +11,19 @@
    on that code's server, side by side.
 
     .venv/bin/python bench/rerun_profile.py [--before /tmp/old] [--out docs/load-rerun.md]
+
+3. ``--actions``: the load test's other actions (open, choose dataset, set points, set seed,
+   go Explorer, choose CSV, upload CSV, an unchanged rerun) against a one-process server with
+   one-thread numerics (as a class-server replica), each on data no earlier repeat used (cold
+   caches, as 30 students on different data), median of ``--repeat``: wall time and the
+   server's CPU seconds (/proc utime + stime). With ``--cprofile DIR`` the server is
+   bench/profiled_serve.py and the top functions of each action are written to DIR/report.txt.
+
+    .venv/bin/python bench/rerun_profile.py --actions [--repeat 7] [--cprofile /tmp/prof] [--out FILE]
 """
 
 import argparse
+import json
 import os
 import statistics
 import subprocess
@@ -96,12 +106,14 @@ def in_process(repeat):
     return rows, len(spec), len(serialise(cfig))
 
 
-def start_server(root):
+def start_server(root, launcher=None, env=None):
     port = free_port()
     log = open(ROOT / "test-artifacts" / f"rerun-profile-{port}.log", "w")
-    proc = subprocess.Popen([sys.executable, str(Path(root) / "scripts" / "serve.py"), "--server.headless", "true",
+    launcher = launcher or Path(root) / "scripts" / "serve.py"
+    proc = subprocess.Popen([sys.executable, str(launcher), "--server.headless", "true",
                              "--server.port", str(port), "--server.address", "127.0.0.1",
-                             "--server.fileWatcherType", "none"], cwd=root, stdout=log, stderr=subprocess.STDOUT)
+                             "--server.fileWatcherType", "none"], cwd=root, stdout=log, stderr=subprocess.STDOUT,
+                            env=env)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
@@ -142,15 +154,140 @@ def over_protocol(root, repeat):
         proc.terminate()
         proc.wait(15)
 
+# ------------------------------------------------------------------ the other actions -------
+
+ACTIONS = ("open", "choose dataset", "set points", "set seed", "rerun, nothing changed", "go Explorer",
+           "choose CSV", "upload CSV", "set seed (CSV)")
+
+
+def _new_files(directory, seen):
+    """Profile records written since the last call: (json dicts, .prof paths)."""
+    if directory is None:
+        return [], []
+    runs = sorted(Path(directory).glob("run-*.json"))
+    fresh = [r for r in runs if r not in seen]
+    seen.update(fresh)
+    return [json.loads(r.read_text()) for r in fresh], [r.with_suffix(".prof") for r in fresh]
+
+
+def actions_profile(root, repeat, cprofile=None):
+    """Per action: [(wall s, server CPU s, script-thread CPU s or None)] over ``repeat`` cold repeats,
+    and the .prof files of each action (with ``cprofile``)."""
+    from bench.load_test import DATASETS, _proc_cpu_seconds, small_csv
+
+    env = dict(os.environ, **{k: "1" for k in ("KMEANS_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
+                                               "MKL_NUM_THREADS")})
+    launcher = None
+    if cprofile:
+        Path(cprofile).mkdir(parents=True, exist_ok=True)
+        for f in Path(cprofile).glob("run-*"):
+            f.unlink()
+        env["KMEANS_PROFILE_DIR"] = str(cprofile)
+        launcher = ROOT / "bench" / "profiled_serve.py"
+    proc, url = start_server(root, launcher, env)
+    out = {a: [] for a in ACTIONS}
+    profs = {a: [] for a in ACTIONS}
+    seen = set()
+    try:
+        warm = Session(url, "", timeout=180)  # imports, first-run costs: not counted
+        warm.start()
+        warm.goto("Elbow")
+        warm.close()
+        time.sleep(0.5)
+        _new_files(cprofile, seen)
+
+        def measured(action, fn, *args):
+            time.sleep(0.3)
+            _new_files(cprofile, seen)
+            c0 = _proc_cpu_seconds(proc.pid)
+            res = fn(*args)
+            time.sleep(0.25)  # let the event loop finish writing
+            cpu = _proc_cpu_seconds(proc.pid) - c0
+            runs, files = _new_files(cprofile, seen)
+            assert res.ok, (action, res.status, res.exceptions)
+            out[action].append((res.seconds, cpu, sum(r["thread_cpu_s"] for r in runs) if runs else None))
+            profs[action] += files
+            return res
+
+        for i in range(repeat):
+            # distinct point counts and seeds per repeat: nothing is cached from an earlier one
+            n1, n2 = 300 + 20 * i, 610 + 20 * i
+            name, other = DATASETS[i % len(DATASETS)], DATASETS[(i + 3) % len(DATASETS)]
+            qs = f"dataset={name.replace(' ', '+')}&n={n1}&k={3 + i % 4}&seed={100 + i}"
+            sess = Session(url, qs, timeout=180)
+            measured("open", sess.start)
+            measured("choose dataset", sess.set, "Dataset", other)
+            measured("set points", sess.set, "Points", n2)
+            measured("set seed", sess.set, "Seed", 200 + i)
+            measured("rerun, nothing changed", sess.rerun)
+            assert sess.goto("Elbow").ok
+            measured("go Explorer", sess.goto, "Explorer")
+            csv_label = next(o for o in sess.find("Dataset")[1].options if "csv" in o.lower())
+            measured("choose CSV", sess.set, "Dataset", csv_label)
+            uploader = next(lbl for lbl, (k, _p) in sess.widgets.items()
+                            if k == "file_uploader" and not lbl.startswith("key:"))
+            measured("upload CSV", sess.upload, uploader, f"p{i}.csv", small_csv(1000 + i))
+            measured("set seed (CSV)", sess.set, "Seed", 300 + i)
+            sess.close()
+    finally:
+        proc.terminate()
+        proc.wait(15)
+    return out, profs
+
+
+def profile_report(profs, path, top=30):
+    """The top functions (cumulative time) of each action, summed over its repeats, as text."""
+    import io
+    import pstats
+
+    buf = io.StringIO()
+    for action, files in profs.items():
+        files = [str(f) for f in files if f.exists()]
+        if not files:
+            continue
+        buf.write(f"\n\n===== {action} ({len(files)} script runs) =====\n")
+        st_ = pstats.Stats(*files, stream=buf)
+        st_.sort_stats("cumulative").print_stats(top)
+    Path(path).write_text(buf.getvalue())
+
+
+def actions_lines(out, la0, la1, repeat):
+    med = statistics.median
+    lines = ["# Where the other actions' server time goes", "",
+             f"`bench/rerun_profile.py --actions --repeat {repeat}`, {time.strftime('%Y-%m-%d %H:%M', time.gmtime())} "
+             f"UTC, one process with one-thread numerics (as a class-server replica), 2 cores, load average "
+             f"{la0[0]:.1f} before and {la1[0]:.1f} after. Each repeat on data no earlier one used (cold caches). "
+             "Median of the repeats.", "",
+             "| action | wall | server CPU | of it, the script thread |", "|---|---|---|---|"]
+    for a, rows in out.items():
+        if not rows:
+            continue
+        thread = [r[2] for r in rows if r[2] is not None]
+        lines.append(f"| {a} | {1000 * med(r[0] for r in rows):.0f} ms | {1000 * med(r[1] for r in rows):.0f} ms | "
+                     + (f"{1000 * med(thread):.0f} ms" if thread else "-") + " |")
+    return lines
+
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--repeat", type=int, default=15)
     ap.add_argument("--before", default=None, help="a checkout of the code before (e.g. a git worktree)")
     ap.add_argument("--out", default=str(ROOT / "docs" / "load-rerun.md"))
+    ap.add_argument("--actions", action="store_true", help="profile the load test's other actions instead")
+    ap.add_argument("--cprofile", default=None, help="with --actions: profile every script run into this folder")
     args = ap.parse_args(argv)
     (ROOT / "test-artifacts").mkdir(exist_ok=True)
     la0 = os.getloadavg()
+    if args.actions:
+        out, profs = actions_profile(ROOT, args.repeat, args.cprofile)
+        lines = actions_lines(out, la0, os.getloadavg(), args.repeat)
+        if args.cprofile:
+            profile_report(profs, Path(args.cprofile) / "report.txt")
+            lines += ["", f"Profiles: {Path(args.cprofile) / 'report.txt'}"]
+        if args.out != ap.get_default("out"):
+            Path(args.out).write_text("\n".join(lines) + "\n")
+        print("\n".join(lines))
+        return
     rows, elbow_bytes, clustering_bytes = in_process(args.repeat)
     now = over_protocol(ROOT, args.repeat)
     before = over_protocol(args.before, args.repeat) if args.before else None
