@@ -13,8 +13,7 @@ from .conftest import assert_healthy, shot, wait_idle
 
 ROOT = ".kx-root"
 READY = '.kx-root[data-ready="1"]'
-PLOT = ".kx-plot:not(.kx-over)"  # the base plot: points and cells
-OVER = ".kx-over"  # the overlay: centres, trails, inertia
+PLOT = ".kx-plot"  # the chart: points, inertia line; cells, centres and trails are layout shapes
 
 
 def open_explorer(page, url):
@@ -53,12 +52,12 @@ def point_codes(page):
 
 
 def centre_pixels(page):
-    """Page coordinates of every centre marker."""
+    """Page coordinates of every centre marker (drawn as shapes named "centre 1", "centre 2", ...)."""
     return page.evaluate(f"""() => {{
-        const gd = document.querySelector('{OVER}'), fl = gd._fullLayout, r = gd.getBoundingClientRect();
-        const c = gd.data.find((t) => t.name === 'centres');
-        return c.x.map((x, j) => [r.left + fl.xaxis._offset + fl.xaxis.d2p(x),
-                                  r.top + fl.yaxis._offset + fl.yaxis.d2p(c.y[j])]);
+        const gd = document.querySelector('{PLOT}'), fl = gd._fullLayout, r = gd.getBoundingClientRect();
+        const c = fl.shapes.filter((s) => /^centre \\d+$/.test(s.name));
+        return c.map((s) => [r.left + fl.xaxis._offset + fl.xaxis.d2p(s.xanchor),
+                             r.top + fl.yaxis._offset + fl.yaxis.d2p(s.yanchor)]);
     }}""")
 
 
@@ -241,9 +240,8 @@ def test_cursor_survives_page_switch_reload_and_resize(app_url, page):
     assert step_no(page) == 3, "the reload lost the cursor"
     width = page.evaluate(f"() => document.querySelector('{PLOT}')._fullLayout.width")
     page.set_viewport_size({"width": 1000, "height": 800})
-    for gd in (PLOT, OVER):  # both layers follow, so the overlay stays aligned with the points
-        page.wait_for_function(f"(w) => document.querySelector('{gd}')._fullLayout.width < w", arg=width,
-                               timeout=10_000)
+    page.wait_for_function(f"(w) => document.querySelector('{PLOT}')._fullLayout.width < w", arg=width,
+                           timeout=10_000)
     shot(page, "explorer-11-resized")
     assert_healthy(page)
 

@@ -3,17 +3,17 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 
-import { baseLayout, cellShapes, overlayLayout } from "../../kmeans_app/explorer/explorer.js";
+import { baseLayout, cellShapes } from "../../kmeans_app/explorer/explorer.js";
 
 function run(big) {
   return { big, run: "r", box: [0, 4, 0, 4], axes: ["a", "b"], cells: true, colors: ["#E69F00", "#56B4E9"],
-    steps: [{}, {}, {}] };
+    steps: [{}, {}, {}], curve: { xs: [1, 2], ys: [5, 4] } };
 }
 const centres = [1, 1, 3, 3];
 
-test("projector mode enlarges every axis text of both plots to at least 20 px", () => {
+test("projector mode enlarges every axis text of both panels to at least 20 px", () => {
   for (const big of [false, true]) {
-    const base = baseLayout(run(big), []), over = overlayLayout(run(big));
+    const base = baseLayout(run(big), []), over = base;
     const sizes = [base.font.size, base.xaxis.tickfont.size, base.yaxis.tickfont.size, base.xaxis.title.font.size,
       over.xaxis2.tickfont.size, over.yaxis2.tickfont.size, over.font.size];
     if (big) assert.ok(sizes.every((s) => s >= 20), String(sizes));
