@@ -79,6 +79,7 @@ DATASETS = ["Blobs", "Two moons", "Circles", "Anisotropic blobs", "Unequal varia
 STEP_BUTTON = re.compile(r"^\s*(assign|update|iteration|step|next)\b", re.I)
 FINISHED = {0: "ok", 1: "compile error", 2: "stopped for rerun", 3: "fragment ok"}
 OK_STATUS = ("ok", "fragment ok")
+MAX_CACHED_MESSAGE_AGE = 2  # Streamlit's global.maxCachedMessageAge (the browser's cache uses it)
 
 
 # ---------------------------------------------------------------- server ----------
@@ -342,6 +343,11 @@ class Session:
         self.fragment_of = {}  # widget id -> id of the fragment that drew it ("" = none)
         self.bytes_in = 0  # bytes of ForwardMsgs received so far
         self.page_name = ""  # url path of the page shown (what a reload asks for)
+        # The browser's ForwardMsg cache: big elements (>= 10 kB: the Explorer's run, charts) are
+        # kept by hash, their hashes go with every rerun request, and the server then sends a
+        # small reference for an element that did not change instead of the element again.
+        self.msg_cache = {}  # hash -> [ForwardMsg, script runs finished when last used]
+        self.runs_finished = 0
         # Cookies as a browser keeps them (a reload passes the old ones in): the XSRF cookie
         # from /_stcore/health, which uploads must echo, and the class server's affinity cookie.
         self.cookies = dict(cookies or {})
@@ -380,6 +386,21 @@ class Session:
             raise ProtocolError("text frame from server")
         msg = ForwardMsg()
         msg.ParseFromString(data)
+        if msg.WhichOneof("type") == "ref_hash":  # an element we hold: use our copy (the browser does)
+            entry = self.msg_cache.get(msg.ref_hash)
+            if entry is None:
+                raise ProtocolError(f"reference to a message not in the cache ({msg.ref_hash})")
+            entry[1] = self.runs_finished
+            cached = ForwardMsg()
+            cached.CopyFrom(entry[0])
+            cached.metadata.CopyFrom(msg.metadata)
+            return cached
+        if msg.metadata.cacheable:
+            self.msg_cache[msg.hash] = [msg, self.runs_finished]
+        elif msg.WhichOneof("type") == "script_finished":
+            self.runs_finished += 1  # the browser's ForwardMsgCache ages entries per finished run
+            self.msg_cache = {h: e for h, e in self.msg_cache.items()
+                              if self.runs_finished - e[1] <= MAX_CACHED_MESSAGE_AGE}
         return msg
 
     def _handle_meta(self, msg):
@@ -417,6 +438,7 @@ class Session:
         cs.page_script_hash = self.page_hash if page_hash is None else page_hash
         cs.page_name = page_name
         cs.fragment_id = fragment_id
+        cs.cached_message_hashes.extend(self.msg_cache)
         for st in self.states.values():
             cs.widget_states.widgets.append(st)
         t0 = time.monotonic()

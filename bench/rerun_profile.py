@@ -196,16 +196,19 @@ def actions_profile(root, repeat, cprofile=None):
         time.sleep(0.5)
         _new_files(cprofile, seen)
 
+        sess = None
+
         def measured(action, fn, *args):
             time.sleep(0.3)
             _new_files(cprofile, seen)
-            c0 = _proc_cpu_seconds(proc.pid)
+            c0, b0 = _proc_cpu_seconds(proc.pid), sess.bytes_in
             res = fn(*args)
             time.sleep(0.25)  # let the event loop finish writing
             cpu = _proc_cpu_seconds(proc.pid) - c0
             runs, files = _new_files(cprofile, seen)
             assert res.ok, (action, res.status, res.exceptions)
-            out[action].append((res.seconds, cpu, sum(r["thread_cpu_s"] for r in runs) if runs else None))
+            out[action].append((res.seconds, cpu, sum(r["thread_cpu_s"] for r in runs) if runs else None,
+                                sess.bytes_in - b0))
             profs[action] += files
             return res
 
@@ -215,7 +218,7 @@ def actions_profile(root, repeat, cprofile=None):
             name, other = DATASETS[i % len(DATASETS)], DATASETS[(i + 3) % len(DATASETS)]
             qs = f"dataset={name.replace(' ', '+')}&n={n1}&k={3 + i % 4}&seed={100 + i}"
             sess = Session(url, qs, timeout=180)
-            measured("open", sess.start)
+            measured("open", sess.start)  # (bytes: counted from the session's first message)
             measured("choose dataset", sess.set, "Dataset", other)
             measured("set points", sess.set, "Points", n2)
             measured("set seed", sess.set, "Seed", 200 + i)
@@ -258,13 +261,13 @@ def actions_lines(out, la0, la1, repeat):
              f"UTC, one process with one-thread numerics (as a class-server replica), 2 cores, load average "
              f"{la0[0]:.1f} before and {la1[0]:.1f} after. Each repeat on data no earlier one used (cold caches). "
              "Median of the repeats.", "",
-             "| action | wall | server CPU | of it, the script thread |", "|---|---|---|---|"]
+             "| action | wall | server CPU | of it, the script thread | sent |", "|---|---|---|---|---|"]
     for a, rows in out.items():
         if not rows:
             continue
         thread = [r[2] for r in rows if r[2] is not None]
         lines.append(f"| {a} | {1000 * med(r[0] for r in rows):.0f} ms | {1000 * med(r[1] for r in rows):.0f} ms | "
-                     + (f"{1000 * med(thread):.0f} ms" if thread else "-") + " |")
+                     + (f"{1000 * med(thread):.0f} ms" if thread else "-") + f" | {med(r[3] for r in rows) / 1e3:.0f} kB |")
     return lines
 
 

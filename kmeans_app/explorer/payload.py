@@ -23,6 +23,7 @@ with ``textContent`` and escapes it for Plotly, never as HTML.
 """
 
 import base64
+from functools import lru_cache
 
 import numpy as np
 
@@ -107,10 +108,16 @@ def math_blocks():
              "phases": list(b.phases)} for b in explain.BLOCKS]
 
 
+@lru_cache(maxsize=8)
+def _sources(init):
+    # inspect.getsource tokenises each file: ~10 ms per payload, and the code does not change
+    return tuple((phase, tuple(tuple(item) for item in explain.sources(phase, init)))
+                 for phase in ("init", "assign", "update"))
+
+
 def source_texts(init):
     """{phase: [[title, source], ...]}: the core functions behind each phase, read from the code."""
-    return {phase: [list(item) for item in explain.sources(phase, init)]
-            for phase in ("init", "assign", "update")}
+    return {phase: [list(item) for item in items] for phase, items in _sources(str(init))}
 
 
 def run_payload(model, X_rows, rows, P, project, *, run_id, n_total, init, max_iter,
