@@ -152,6 +152,7 @@ def projector_style(fig):
     fig.update_yaxes(tickfont_size=big, title_font_size=big, gridcolor="#b0b0b0", linecolor="#000",
                      showline=True, automargin=True)
     fig.update_annotations(font_size=big)
+    fig.update_coloraxes(colorbar_tickfont_size=big, colorbar_title_font_size=big)  # colour bars' text too
     scene_axis = dict(tickfont_size=big, title_font_size=big)
     fig.update_scenes(xaxis=scene_axis, yaxis=scene_axis, zaxis=scene_axis)  # 3-D charts
     for t in list(fig.data) + [t for f in (fig.frames or ()) for t in f.data]:  # animation frames too
@@ -160,6 +161,12 @@ def projector_style(fig):
             marker.size = _scaled(marker.size, PROJECTOR_MARKER_SCALE, 9)
         if marker is not None and "line" in marker and marker.line.width is not None:
             marker.line.width = _scaled(marker.line.width, PROJECTOR_LINE_SCALE, 1.0)
+        if marker is not None and "showscale" in marker and marker.showscale:
+            marker.colorbar.tickfont.size = big
+            marker.colorbar.title.font.size = big
+        textfont = getattr(t, "textfont", None)  # labels drawn next to points
+        if textfont is not None and textfont.size is not None:
+            textfont.size = _scaled(textfont.size, 1.0, big)
         line = getattr(t, "line", None)
         if line is not None and "width" in line and line.width is not None:
             line.width = _scaled(line.width, PROJECTOR_LINE_SCALE, 1.0)

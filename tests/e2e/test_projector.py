@@ -63,6 +63,21 @@ SMALL_TEXT = """() => {
   return out.slice(0, 10);
 }"""
 
+# Visible text inside the charts (ticks, titles, colour bars, labels) smaller than 20 px; hover
+# labels and the 1 px labels that hide an animation slider's step names are not read on screen.
+SMALL_CHART_TEXT = """() => {
+  const out = [];
+  for (const t of document.querySelectorAll('.js-plotly-plot text, .kx-root *')) {
+    if (t.closest('.hoverlayer') || t.closest('.slider-label-group') || t.children.length) continue;
+    const text = t.textContent.trim(), r = t.getBoundingClientRect();
+    if (!text || !r.width || !r.height) continue;
+    const fs = parseFloat(getComputedStyle(t).fontSize);
+    if (fs < 19.5 && !(t.classList.contains('slider-label') && fs <= 1))
+      out.push(`${fs}px ${t.getAttribute('class') || t.tagName}: ${text.slice(0, 30)}`);
+  }
+  return out.slice(0, 10);
+}"""
+
 
 def pages(pg, app_url):
     """Every page of the app, as {name: path}, from the sidebar navigation (new pages included)."""
@@ -100,13 +115,15 @@ def test_projector_mode(app_url, browser, width, height):
     context = browser.new_context(viewport={"width": width, "height": height})
     try:
         pg = context.new_page()
-        overflow, small = {}, {}
+        overflow, small, chart_text = {}, {}, {}
         for name, path in pages(pg, app_url).items():
             settle(pg, f"{app_url}/{path}?projector=true")
             overflow[name], small[name] = pg.evaluate(OVERFLOW), pg.evaluate(SMALL_TEXT)
+            chart_text[name] = pg.evaluate(SMALL_CHART_TEXT)
             shot(pg, f"projector-{name}-{width}")
         assert not any(overflow.values()), overflow
         assert not any(small.values()), small
+        assert not any(chart_text.values()), chart_text
         # Captions are black, not faded.
         caption = pg.locator('[data-testid="stCaptionContainer"]').first
         assert caption.evaluate("e => getComputedStyle(e).opacity") == "1"
