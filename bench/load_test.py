@@ -84,6 +84,16 @@ MAX_CACHED_MESSAGE_AGE = 2  # Streamlit's global.maxCachedMessageAge (the browse
 
 # ---------------------------------------------------------------- server ----------
 
+def machine_busy_seconds():
+    """CPU seconds the whole machine has been busy (all cores, /proc/stat: everything but idle and iowait)."""
+    try:
+        with open("/proc/stat") as f:
+            fields = [int(x) for x in f.readline().split()[1:]]
+    except OSError:
+        return float("nan")
+    return (sum(fields[:8]) - fields[3] - fields[4]) / HZ
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -849,6 +859,10 @@ def run_load(server, sessions, seconds, ramp=3.0, think=(0.2, 0.8), pause=(0.0, 
     threads = []
     t_start = time.monotonic()
     until = t_start + seconds
+    client0, machine0 = time.process_time(), machine_busy_seconds()
+    haproxy_pid = server.state().get("haproxy_pid") if isinstance(server, RunningServer) else None
+    haproxy0 = _proc_cpu_seconds(haproxy_pid) if haproxy_pid else None
+    replica0 = {name: _proc_cpu_seconds(pid) for name, pid in server.pids()}
     for i in range(sessions):
         th = threading.Thread(target=run_session, args=(server.url, i, until, out, think, pause, fault, shared),
                               daemon=True)
@@ -864,6 +878,16 @@ def run_load(server, sessions, seconds, ramp=3.0, think=(0.2, 0.8), pause=(0.0, 
         cpu.append(server.cpu_share(1.0))
         for name, mib in server.rss_by_replica().items():
             rss_peak[name] = max(rss_peak.get(name, 0.0), mib)
+    loaded_s = time.monotonic() - t_start
+    client_cpu = (time.process_time() - client0) / loaded_s  # this process: the simulated students
+    machine_cpu = (machine_busy_seconds() - machine0) / loaded_s  # every process on the machine
+    haproxy1 = _proc_cpu_seconds(haproxy_pid) if haproxy_pid else None
+    haproxy_cpu = (haproxy1 - haproxy0) / loaded_s if haproxy0 is not None and haproxy1 is not None else float("nan")
+    replica_cpu = {}
+    for name, pid in server.pids():
+        c1 = _proc_cpu_seconds(pid)
+        if replica0.get(name) is not None and c1 is not None and c1 >= replica0[name]:  # same process
+            replica_cpu[name] = (c1 - replica0[name]) / loaded_s
     for t in threads:
         t.join(timeout=max(0.1, until + 200 - time.monotonic()))
     hung = sum(t.is_alive() for t in threads)
@@ -890,6 +914,11 @@ def run_load(server, sessions, seconds, ramp=3.0, think=(0.2, 0.8), pause=(0.0, 
         "max_s": max(all_times) if all_times else float("nan"),
         "by_action": {a: (len(v), percentile(v, 50), percentile(v, 95)) for a, v in sorted(by_action.items())},
         "server_cpu_mean": statistics.fmean(c for c in cpu if c == c) if any(c == c for c in cpu) else float("nan"),
+        "client_cpu_mean": client_cpu,
+        "haproxy_cpu_mean": haproxy_cpu,
+        "machine_cpu_mean": machine_cpu,
+        "server_cpu_by_replica": replica_cpu,
+        "cores": os.cpu_count(),
         "sessions_per_replica": {r: sum(1 for s in out.values() if s.first_replica == r) for r in replicas},
         "rss_peak_by_replica": rss_peak,
     }
@@ -1069,6 +1098,13 @@ def run_table(cfg, rss, load, before=None):
         row("slowest interaction", f"{load['max_s']:.3f} s", _before_value(b, "max_s")),
         row("servers' CPU while loaded (1.0 = one core)", f"{load['server_cpu_mean']:.2f}", b.get("server_cpu", "")),
     ]
+    if "client_cpu_mean" in load:
+        lines += [
+            row("the load generator's own CPU (these simulated students, same machine)", f"{load['client_cpu_mean']:.2f}"),
+            row("HAProxy's CPU", f"{load['haproxy_cpu_mean']:.2f}"),
+            row(f"whole machine's CPU, every process ({load['cores']} cores)", f"{load['machine_cpu_mean']:.2f}"),
+            row("idle CPU left on the machine (cores - whole machine)", f"{load['cores'] - load['machine_cpu_mean']:.2f}"),
+    ]
     if rss:
         lines += [
             row("server RSS before (all replicas)", f"{rss['before']:.0f} MiB"),
@@ -1080,6 +1116,9 @@ def run_table(cfg, rss, load, before=None):
         if len(rss.get("peak_by_replica", {})) > 1:
             lines.append(row("peak RSS per replica", ", ".join(
                 f"{k} {v:.0f} MiB" for k, v in sorted(rss["peak_by_replica"].items()))))
+    if len(load.get("server_cpu_by_replica", {})) > 1:
+        lines.append(row("CPU per replica", ", ".join(f"{k} {v:.2f}" for k, v in
+                                                      sorted(load["server_cpu_by_replica"].items()))))
     if load.get("sessions_per_replica"):
         lines.append(row("sessions per replica", ", ".join(
             f"{k} {v}" for k, v in load["sessions_per_replica"].items())))
