@@ -184,6 +184,19 @@ def _get_pool():
     return _pool
 
 
+def _row_mean(X):
+    """``X.mean(axis=0)``, bit for bit, faster for 2 to 4 columns.
+
+    numpy sums C-ordered rows one after the other when d >= 2; a running sum
+    down each column (cumsum) adds the same numbers in the same order, in a few
+    long loops instead of n loops of d elements.
+    """
+    n, d = X.shape
+    if 2 <= d <= 4:
+        return np.array([np.cumsum(X[:, j])[-1] for j in range(d)]) / n
+    return X.mean(axis=0)
+
+
 class _Engine:
     """X prepared once per fit: rescaled, centred, with a column of ones, plus buffers.
 
@@ -211,7 +224,7 @@ class _Engine:
         # Centring first (as scikit-learn does) keeps ||x||^2 - 2 x.m + ||m||^2
         # from cancelling catastrophically when the data sits far from the origin.
         # numpy's mean of the C-ordered rows, bit for bit scikit-learn's, so exact ties break the same way.
-        self.mean = X.mean(axis=0)
+        self.mean = _row_mean(X)
         if d <= 4:  # column by column: a few n-long loops run far faster than n tiny ones
             for j in range(d):
                 np.subtract(X[:, j], self.mean[j], out=Xc[:, j])
@@ -220,7 +233,12 @@ class _Engine:
         self.Xa[:, d] = 1.0
         self.Xc = Xc
         self.x_sq = self.Xa[:, d + 1]
-        np.einsum("ij,ij->i", Xc, Xc, out=self.x_sq)
+        if d <= 2:  # by columns too, bit for bit the einsum (x_0^2 + x_1^2, rounded the same way)
+            np.multiply(Xc[:, 0], Xc[:, 0], out=self.x_sq)
+            if d == 2:
+                self.x_sq += Xc[:, 1] * Xc[:, 1]
+        else:
+            np.einsum("ij,ij->i", Xc, Xc, out=self.x_sq)
         # Weights rescaled by a power of two too, so w * x cannot overflow.
         w = sample_weight
         self.w_exponent = scale_exponent(np.float32, w) if w.max() > 2.0**40 or w.max() < 2.0**-40 else 0
@@ -228,6 +246,9 @@ class _Engine:
         self.unit_weights = bool((self.w == 1).all())
         self.w64 = self.w.astype(np.float64)
         self._XwT = None
+        self._XaT = None
+        self._W1 = None
+        self._one_block = {}
         self._chunks = {}
         self._states = {}
         self._moved = None  # (old_labels, labels, rows whose label differs), set by assign
@@ -241,15 +262,18 @@ class _Engine:
         return (np.ldexp(centers, self.exponent) - self.mean).astype(self.dtype)
 
     def to_original(self, centers):
-        return np.ldexp(np.asarray(centers, dtype=np.float64) + self.mean, -self.exponent).astype(self.dtype)
+        centers = np.asarray(centers, dtype=np.float64) + self.mean
+        return (np.ldexp(centers, -self.exponent) if self.exponent else centers).astype(self.dtype)
 
     def sq_to_original(self, value):
         """Convert a (weighted) sum of squares back; may be inf if it exceeds float64."""
+        if not (self.exponent or self.w_exponent):  # the usual case: nothing was rescaled
+            return float(value)
         with np.errstate(over="ignore"):
             return float(np.ldexp(value, -2 * self.exponent - self.w_exponent))
 
     def length_to_original(self, value):
-        return np.ldexp(value, -self.exponent)
+        return np.ldexp(value, -self.exponent) if self.exponent else value
 
     # -- parallel plumbing -----------------------------------------------------
     def chunks(self, k, min_parts=1, n_rows=None):
@@ -267,6 +291,24 @@ class _Engine:
     def parallel(self, k, n_rows=None):
         n = self.n if n_rows is None else n_rows
         return _n_workers() > 1 and n * k * (self.d + 1) >= _PARALLEL_WORK and n >= 4096
+
+    def one_block(self, k):
+        """Whether this is a small fit: all n x k distances (and X) in one block, on one thread.
+
+        Small fits cost numpy calls, not flops, so their E and M steps (``_assign_one_block``,
+        ``_one_hot_sums``) work on the whole of X at once, in buffers kept between iterations.
+        """
+        if k not in self._one_block:
+            self._one_block[k] = (self.dtype == np.float64 and k <= PACKED_MAX_K and not self.parallel(k)
+                                  and self.n * max(k, self.d + 2) * self.dtype.itemsize <= BLOCK_BYTES)
+        return self._one_block[k]
+
+    @property
+    def XaT(self):
+        """(d + 2, n) copy of Xa for small fits: each column one contiguous row, as BLAS likes it."""
+        if self._XaT is None:
+            self._XaT = np.ascontiguousarray(self.Xa.T)
+        return self._XaT
 
     def run(self, k, task, per_worker_state, n_rows=None):
         """Run ``task(state, start, stop)`` over the row chunks; return results in chunk order.
@@ -337,6 +379,8 @@ class _Engine:
     def assign_all(self, centers, labels, old_labels=None):
         """``assign`` computing every distance (what the bounded E step falls back to)."""
         k, d = centers.shape
+        if self.one_block(k):
+            return self._assign_one_block(centers, labels, old_labels)
         B = np.empty((d + 2, k), dtype=self.dtype)
         B[:d] = -2.0 * centers.T
         B[d] = np.einsum("ij,ij->i", centers, centers)
@@ -409,6 +453,45 @@ class _Engine:
         if old_labels is not None and all(m is not None for m in moved):
             self._moved = (old_labels, labels, np.concatenate(moved))
         return sum(r[0] for r in results), sum(r[1] for r in results)
+
+    def _one_block_state(self, k):
+        """Buffers of a small fit, kept between iterations: B^T, one (k, n) block, keys, indices, low bits."""
+        BT = np.empty((k, self.d + 2))
+        BT[:, self.d + 1] = 1.0
+        low = np.int64((1 << (k - 1).bit_length()) - 1)
+        self._states["one_block", k] = (BT, np.empty((k, self.n)), np.empty(self.n, dtype=np.int64),
+                                        np.arange(k, dtype=np.int64)[:, None], low)
+
+    def _assign_one_block(self, centers, labels, old_labels):
+        """``assign_all``'s packed kernel on all rows at once (a small fit, see ``one_block``).
+
+        The same numbers as the blocked kernel, bit for bit; only the buffers (kept
+        between iterations) and the contiguous (d + 2, n) copy of Xa differ.
+        """
+        k, d = centers.shape
+        if ("one_block", k) not in self._states:
+            self._one_block_state(k)
+        BT, DT, keys, index, low = self._states["one_block", k]
+        np.multiply(centers, -2.0, out=BT[:, :d])  # [-2 M, ||m||^2, 1]: B^T of assign_all
+        np.einsum("ij,ij->i", centers, centers, out=BT[:, d])
+        np.matmul(BT, self.XaT, out=DT)  # D^T, (k, n)
+        K = DT.view(np.int64)  # the centre index into the low mantissa bits, as in packed_task
+        np.bitwise_and(K, ~low, out=K)
+        np.bitwise_or(K, index, out=K)
+        np.minimum.reduce(K, axis=0, out=keys)
+        np.bitwise_and(keys, low, out=labels)
+        np.maximum(keys, 0, out=keys)  # a negative distance (rounding, on a centre) becomes +0.0
+        np.bitwise_and(keys, ~low, out=keys)
+        near = keys.view(np.float64)
+        value = float(near.sum(dtype=np.float64)) if self.unit_weights else float(near @ self.w64)
+        self._moved = None
+        if old_labels is None:
+            return value, self.n
+        changed = labels != old_labels
+        count = int(np.count_nonzero(changed))
+        if count * _INCREMENTAL_SHARE <= self.n:  # few changes: the M step moves just these rows
+            self._moved = (old_labels, labels, np.flatnonzero(changed))
+        return value, count
 
     def note_moved(self, k, old_labels, labels, moved):
         """Keep the rows that changed (increasing order) for the incremental M step.
@@ -484,6 +567,8 @@ class _Engine:
         self._moved = self._sums = None
 
     def _full_sums(self, labels, k):
+        if self.one_block(k):
+            return self._one_hot_sums(labels, k)
         weights = None if self.unit_weights else self.w64
         counts = np.bincount(labels, weights=weights, minlength=k).astype(np.float64)
         sums = np.empty((k, self.d))
@@ -503,6 +588,17 @@ class _Engine:
             task(None, 0, self.d)
         return sums, counts
 
+    def _one_hot_sums(self, labels, k):
+        """Small fits: Z^T [Xw, w] as written, one product with the one-hot Z (k, n) (see ``one_block``)."""
+        if self._W1 is None:  # [Xw, w] (n, d + 1), as a view of a (d + 1, n) array
+            self._W1 = (self.XaT[: self.d + 1] if self.unit_weights else np.vstack([self.XwT, self.w64])).T
+        if ("one_block", k) not in self._states:
+            self._one_block_state(k)
+        Z, index = self._states["one_block", k][1], self._states["one_block", k][3]
+        np.equal(labels, index, out=Z)  # in the E step's distance buffer: less memory to keep in cache
+        S = Z @ self._W1  # (k, d + 1): the sums, then the weights
+        return S[:, : self.d], S[:, self.d]
+
     def distances_to_own_center(self, centers, labels):
         """||x_i - m_{y_i}||^2 from the differences directly (accurate; used for relocation)."""
         out = np.empty(self.n, dtype=self.dtype)
@@ -519,6 +615,12 @@ class _Engine:
     def objective(self, centers, labels):
         """sum_i w_i ||x_i - m_{y_i}||^2 computed directly, in engine units (float64)."""
         k = len(centers)
+        if self.d <= 4 and self.unit_weights and self.one_block(k):  # small: a contiguous feature at a time
+            total = 0.0
+            for j in range(self.d):
+                diff = self.XaT[j] - centers[:, j].take(labels)
+                total += float(diff @ diff)
+            return total
 
         def task(_, s, e):
             diff = self.Xc[s:e] - centers.take(labels[s:e], axis=0)  # take: faster than [labels]
@@ -562,15 +664,17 @@ class _Engine:
                     moved_sq += wp * float(dist[point])
                     moves.append((int(cluster), int(point)))
                 relocated = tuple(moves)
-        new = np.empty_like(sums)
         full = weight > 0
-        new[full] = sums[full] * (1.0 / weight[full])[:, None]
-        # A cluster left empty sits on the heaviest cluster's centre (not at the origin).
-        new[~full] = new[np.argmax(weight)]
-        targets = [c for c, _ in relocated]
-        step_sq = weight * np.einsum("ij,ij->i", new - centers, new - centers)
-        step_sq[~full] = 0.0
-        step_sq[targets] = 0.0
+        # M = Z^T X / Z^T 1, as sums times 1 / weight (scikit-learn's rounding); empty rows 0 for now.
+        new = sums * np.divide(1.0, weight, out=np.zeros_like(weight), where=full)[:, None]
+        step = new - centers
+        step_sq = weight * np.einsum("ij,ij->i", step, step)
+        if not full.all():
+            # A cluster left empty sits on the heaviest cluster's centre (not at the origin).
+            new[~full] = new[np.argmax(weight)]
+            step_sq[~full] = 0.0
+        if relocated:
+            step_sq[[c for c, _ in relocated]] = 0.0
         gain = moved_sq + float(step_sq.sum())
         self.last_gain, self.last_relocated = gain, relocated
         return new.astype(self.dtype), relocated, gain
