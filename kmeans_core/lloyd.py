@@ -189,12 +189,19 @@ def _row_mean(X):
 
     numpy sums C-ordered rows one after the other when d >= 2; a running sum
     down each column (cumsum) adds the same numbers in the same order, in a few
-    long loops instead of n loops of d elements.
+    long loops instead of n loops of d elements. Two neighbouring columns read
+    as one complex column are summed in one loop (real and imaginary parts apart).
     """
     n, d = X.shape
-    if 2 <= d <= 4:
-        return np.array([np.cumsum(X[:, j])[-1] for j in range(d)]) / n
-    return X.mean(axis=0)
+    if not 2 <= d <= 4:
+        return X.mean(axis=0)
+    sums = []
+    for j in range(0, d - 1, 2):
+        pair = np.cumsum(X[:, j : j + 2].view(np.complex64 if X.dtype == np.float32 else np.complex128)[:, 0])[-1]
+        sums += [pair.real, pair.imag]
+    if d % 2:
+        sums.append(np.cumsum(X[:, d - 1])[-1])
+    return np.array(sums, dtype=X.dtype) / n
 
 
 class _Engine:
@@ -551,6 +558,11 @@ class _Engine:
         if moved_since + len(moved) > self.n:
             return None, None
         new, old = labels[moved], old_labels[moved]
+        if self._W1 is not None and self.unit_weights and self.one_block(k):  # small fits: one product
+            # (one-hot of the new labels - one-hot of the old) [x, 1]: the change of both sums and counts
+            index = np.arange(k)[:, None]
+            delta = ((new == index).astype(np.float64) - (old == index)) @ self._W1[moved]
+            return sums + delta[:, : self.d], counts + delta[:, self.d]
         if self.unit_weights:  # whole numbers: moving them is exact
             counts = counts + np.bincount(new, minlength=k) - np.bincount(old, minlength=k)
         else:  # summed afresh, so that an emptied cluster weighs exactly 0
