@@ -132,3 +132,15 @@ def test_rerun_request_carries_the_cached_hashes():
     sess.rerun(stop_after=0)
     assert isinstance(sent[0], BackMsg)
     assert list(sent[0].rerun_script.cached_message_hashes) == [big.hash]
+
+
+def test_control_character_count_matches_a_brute_force_count():
+    """upload.decode counts control characters with a regex; the rule is ord < 32 except tab, LF, CR."""
+    import random
+
+    from kmeans_app.data.upload import _CONTROL_CHARS
+
+    rng = random.Random(3)
+    for _ in range(200):
+        text = "".join(chr(rng.randrange(0, 160)) for _ in range(rng.randrange(0, 400)))
+        assert len(_CONTROL_CHARS.findall(text)) == sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\r\n")

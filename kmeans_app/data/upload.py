@@ -149,6 +149,9 @@ def _looks_utf16(data):
     return None
 
 
+_CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")  # below 32, other than tab, LF and CR
+
+
 def decode(data: bytes):
     """Return (text, encoding name). Raises UploadError for binary or undecodable content."""
     if not data.strip():
@@ -176,7 +179,7 @@ def decode(data: bytes):
     if not text.strip():
         raise UploadError("The file is empty.")
     sample = text[:SAMPLE_CHARS]
-    controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\r\n")
+    controls = len(_CONTROL_CHARS.findall(sample))  # (a regex: a Python loop over 64k chars cost ms)
     if "\x00" in sample or controls > 0.01 * len(sample):
         raise UploadError("This does not look like a text CSV file (it contains binary data).")
     if "\n" not in text and "\r" in text:  # old Mac line ends (CR only)
