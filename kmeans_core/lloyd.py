@@ -472,8 +472,8 @@ class _Engine:
     def _assign_one_block(self, centers, labels, old_labels):
         """``assign_all``'s packed kernel on all rows at once (a small fit, see ``one_block``).
 
-        The same numbers as the blocked kernel, bit for bit; only the buffers (kept
-        between iterations) and the contiguous (d + 2, n) copy of Xa differ.
+        The same arithmetic as the blocked kernel (same products, same packed minimum);
+        only the buffers, kept between iterations, and the contiguous (d + 2, n) copy of Xa differ.
         """
         k, d = centers.shape
         if ("one_block", k) not in self._states:
