@@ -114,6 +114,21 @@ def _clamp(name, value):
     return kind(min(max(kind(v), lo), hi))
 
 
+ANISOTROPIC_TRANSFORM = ((0.6, -0.6366), (-0.4089, 0.8525))
+
+
+def anisotropic_centres(count):
+    """Centres (before the stretch) of ``count`` parallel stretched clusters: once stretched they sit
+    1.4 apart across their short axis (7 of its standard deviations) and alternately 1 up and down
+    their long one (0.8 of its), so K-means cuts across them and a full-covariance mixture finds them.
+    Rounded to 6 decimals: plain values for the reproduce recipe."""
+    T = np.array(ANISOTROPIC_TRANSFORM)
+    vals, vecs = np.linalg.eigh(T.T @ T)  # rows x map to x T: short axis first
+    short, long_ = vecs[:, 0] * np.sign(vecs[0, 0]), vecs[:, 1] * np.sign(vecs[1, 1])
+    after = [(j - (count - 1) / 2) * 1.4 * short + (1.0 if j % 2 else -1.0) * long_ for j in range(count)]
+    return np.round(np.array(after) @ np.linalg.inv(T), 6).tolist()
+
+
 def generate(name, params):
     """Make dataset ``name`` with ``params`` (missing ones take their defaults, all are
     clamped to their PARAM_SPECS range). Deterministic for given parameters."""
@@ -129,9 +144,10 @@ def generate(name, params):
         maker, kw = "make_moons", dict(n_samples=n, noise=float(p["noise"]), random_state=seed)
     elif name == "circles":
         maker, kw = "make_circles", dict(n_samples=n, noise=float(p["noise"]), factor=0.5, random_state=seed)
-    elif name == "anisotropic":  # scikit-learn's example transformation
-        maker, kw = "make_blobs", dict(n_samples=n, centers=int(p["centers"]), random_state=seed)
-        transform = [[0.6, -0.6366], [-0.4089, 0.8525]]
+    elif name == "anisotropic":  # scikit-learn's example transformation, on fixed parallel clusters
+        maker, kw = "make_blobs", dict(n_samples=n, centers=anisotropic_centres(int(p["centers"])),
+                                       random_state=seed)
+        transform = [list(r) for r in ANISOTROPIC_TRANSFORM]
     elif name == "varied":
         maker, kw = "make_blobs", dict(n_samples=n, centers=3, cluster_std=[1.0, 2.5, 0.5], random_state=seed)
     elif name == "uneven":
