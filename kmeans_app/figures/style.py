@@ -202,6 +202,9 @@ html, body, [data-testid="stApp"] { color: #000; }
 [data-testid="stApp"] h2 { font-size: 2.1rem; }
 [data-testid="stApp"] h3 { font-size: 1.7rem; }
 [data-testid="stMetricValue"] { font-size: 2.4rem; }
+/* The value is a markdown paragraph: without this the 20 px rule above shrinks it below normal mode's. */
+[data-testid="stMetricValue"] [data-testid="stMarkdownContainer"], [data-testid="stMetricValue"] p {
+  font-size: 2.4rem !important; }
 /* Charts that share a row with others take the full width. */
 [data-testid="stHorizontalBlock"]:has([data-testid="stPlotlyChart"]) { flex-wrap: wrap; }
 [data-testid="stHorizontalBlock"]:has([data-testid="stPlotlyChart"]) > [data-testid="stColumn"]:has([data-testid="stPlotlyChart"]) {
