@@ -1,5 +1,7 @@
 """Elbow page: inertia against k over several seeds, the knee, optional scores, one clustering."""
 
+import time
+
 import streamlit as st
 
 from kmeans_app import state
@@ -13,6 +15,10 @@ PANELS = {  # label -> (Scores field, better)
 }
 SHOW_KEY, CHART_KEY = "elbow_show_k", "elbow_chart"
 EARLY_CHART_ROWS = 2_000  # above this many rows the inertia curve is drawn before the scores
+# The progress bar: not drawn for work that ends within PROGRESS_AFTER seconds (a cold sweep
+# of a class-sized data set takes ~0.1 s; 60 bar updates cost more than the bar tells), then
+# redrawn at most every PROGRESS_EVERY seconds.
+PROGRESS_AFTER, PROGRESS_EVERY = 0.3, 0.15
 
 
 def _clicked_k():
@@ -82,7 +88,14 @@ def clustering_for_k(ds, ks, sweep, init, n_seeds):
 message, bar, chart = st.empty(), st.empty(), st.empty()
 
 
+_started, _drawn = time.perf_counter(), [0.0]
+
+
 def progress(fraction, text):
+    now = time.perf_counter()
+    if now - _started < PROGRESS_AFTER or now - _drawn[0] < PROGRESS_EVERY:
+        return
+    _drawn[0] = now
     bar.progress(fraction, text=text)
 
 

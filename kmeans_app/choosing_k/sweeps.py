@@ -6,13 +6,19 @@ is ``explorer_run``: ``runs.fit_run`` with the Explorer's own settings (run to
 full convergence), so "open it in the Explorer" shows exactly the same run.
 From the same seed the two almost always end in the same partition; on big
 data the sweep saves hundreds of iterations per run.
-Each sweep run is cached on its own (data key, k, init, seed):
-a sweep reports progress run by run, widening the k range or adding seeds
-reuses what is done, and 30 sessions on the same data compute it once.
-Only small things are cached (centres, inertia, time, scores), never labels
-of every row, so memory stays bounded whatever the data size. A finished sweep
-is also kept whole (``_finished``), so a rerun that changed nothing costs one
-lookup instead of one per run.
+Each sweep run is kept on its own (data key, k, init, seed) in a bounded store
+shared by every session (``_store``: one dict lookup, no pickling, where an
+``st.cache_data`` entry per run cost about 0.3 ms): a sweep reports progress
+run by run, widening the k range or adding seeds reuses what is done, and 30
+sessions on the same data compute it once. Only small things are kept
+(centres, inertia, time, scores), never labels of every row, so memory stays
+bounded whatever the data size. A finished sweep is also kept whole
+(``_finished``), so a rerun that changed nothing costs one lookup.
+
+Work shared across runs (``kmeans_core.batch``): the mean silhouettes of all k
+of a sweep come from one pass over the pairwise distances (each distance once,
+not once per k), and on big data the all-rows inertia of every run from one
+pass over the rows against all runs' centres at once.
 
 Big data (more than ``FIT_SAMPLE_ABOVE`` rows): each sweep run fits a fixed
 random sample of ``FIT_SAMPLE`` rows (k-means++ and Lloyd there), and its
@@ -28,8 +34,10 @@ silhouette per k) use at most ``SWEEP_SILHOUETTE_MAX`` rows, sampled the same
 way. Samples are seeded, so the same rows are scored for every k and session.
 """
 
+import threading
 import time
 import warnings
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -51,8 +59,8 @@ from kmeans_core import (
     calinski_harabasz_score,
     davies_bouldin_score,
     silhouette_samples,
-    silhouette_score,
 )
+from kmeans_core.batch import nearest_sq_dist_sums, silhouette_means
 from kmeans_core.knee import find_knee
 
 DEFAULT_K_RANGE = (1, 10)
@@ -115,43 +123,98 @@ def sweep_note(n):
         return None
     return (f"{n:,} rows: each run is fitted on a random sample of {FIT_SAMPLE:,} rows (seed {SAMPLE_SEED}, "
             f"the same rows for every k and seed), and its inertia is that of all {n:,} rows at the "
-            "centres it found.")
+            "centres it found. Fit times are those of the sample fits.")
 
 
-def _all_rows_inertia(X, centers, block=16_384):
-    """Sum over every row of X of the squared distance to its nearest centre.
+class _Bounded:
+    """A dict of at most ``size`` entries, the least recently used dropped first; shared by
+    every session, so guarded by a lock."""
 
-    The expansion ||x||^2 - 2 x.m + ||m||^2 on rows and centres moved to the centres' mean
-    (no cancellation between huge, nearly equal terms), a block of rows at a time so the
-    (block, k) distance matrix stays small; one pass over X, no labels kept.
-    """
-    origin = centers.mean(axis=0)
-    M = centers - origin
-    m_sq = np.einsum("ij,ij->i", M, M)
-    total = 0.0
-    for start in range(0, len(X), block):
-        x = X[start:start + block] - origin
-        D = (x @ M.T) * -2.0
-        D += m_sq
-        total += float(np.maximum(D.min(axis=1) + np.einsum("ij,ij->i", x, x), 0.0).sum())
-    return total
+    def __init__(self, size):
+        self.size, self._items, self._lock = size, OrderedDict(), threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+            return value
+
+    def put(self, key, value):
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def __len__(self):
+        return len(self._items)
 
 
-@st.cache_data(max_entries=512, show_spinner=False)
-def fit_one(_X, data_key, k, init, seed):
-    """One run (n_init=1) on all rows of _X (on big data: on ``fit_rows``, inertia on all rows);
-    ``data_key`` identifies _X for the cache."""
+STORE_SIZE = 512  # runs (or scores) kept per kind, over all data sets
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _store(kind):
+    """The shared store of one kind ("fits", "silhouettes", "others"), keyed by
+    (data key, k, init, seed); cleared with Streamlit's caches."""
+    return _Bounded(STORE_SIZE)
+
+
+def _fit(X, rows, k, init, seed):
+    """One sweep run on X (or its ``rows``): (model, seconds)."""
     start = time.perf_counter()
-    rows = fit_rows(len(_X))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # "only m distinct points": fine here
         model = KMeans(k, init=sweep_init(init), n_init=1, random_state=seed, max_iter=SWEEP_MAX_ITER,
-                       tol=SWEEP_TOL, record="centers").fit(_X if rows is None else _X[rows])
-    centers = np.asarray(model.cluster_centers_)
-    inertia = float(model.inertia_) if rows is None else _all_rows_inertia(_X, centers)
-    seconds = time.perf_counter() - start
-    return Fit(int(k), int(seed), inertia, seconds, int(model.n_iter_), centers,
-               len(_X) if rows is None else len(rows))
+                       tol=SWEEP_TOL, record="centers").fit(X if rows is None else X[rows])
+    return model, time.perf_counter() - start
+
+
+def _fit_runs(X, data_key, runs, init, progress=None, text=None):
+    """The Fit of every (k, seed) in ``runs``, from the store or computed (then stored).
+
+    On big data every new run is fitted on ``fit_rows`` and the all-rows inertia of all of
+    them is measured in one shared pass (``nearest_sq_dist_sums``). ``progress(fraction, text)``
+    after each run (``text(k, seed)``), and once more at the end.
+    """
+    store = _store("fits")
+    rows = fit_rows(len(X))
+    out, todo = [None] * len(runs), []
+    total = len(runs) + (1 if rows is not None else 0)
+    for i, (k, seed) in enumerate(runs):
+        key = (data_key, int(k), init, int(seed))
+        fit = store.get(key)
+        if fit is None:
+            model, seconds = _fit(X, rows, int(k), init, int(seed))
+            centers = np.array(model.cluster_centers_)
+            centers.flags.writeable = False  # shared between sessions
+            fit = Fit(int(k), int(seed), float(model.inertia_), seconds, int(model.n_iter_), centers,
+                      len(X) if rows is None else len(rows))
+            if rows is None:
+                store.put(key, fit)
+            else:
+                todo.append(i)
+        out[i] = fit
+        if text is not None:
+            _tick(progress, i + 1, total, text(k, seed))
+    if todo:  # big data: the inertia of all rows at each new run's centres, in one pass
+        if text is not None:
+            _tick(progress, len(runs), total, f"Measuring the inertia of all {len(X):,} rows")
+        sums = nearest_sq_dist_sums(X, [out[i].centers for i in todo])
+        for i, inertia in zip(todo, sums):
+            f = out[i]
+            out[i] = Fit(f.k, f.seed, float(inertia), f.seconds, f.n_iter, f.centers, f.n_fitted)
+            store.put((data_key, f.k, init, f.seed), out[i])
+    if text is not None:
+        _tick(progress, total, total, "Done")
+    return out
+
+
+def fit_one(X, data_key, k, init, seed):
+    """One sweep run (n_init=1) on all rows of X (on big data: on ``fit_rows``, inertia on all
+    rows); ``data_key`` identifies X for the store."""
+    return _fit_runs(X, data_key, [(k, seed)], init)[0]
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)  # big data only: each holds n labels
@@ -221,14 +284,10 @@ def elbow_sweep(X, data_key, ks, init, seeds, progress=None):
     box = _finished("elbow", data_key, ks, init, seeds)
     if "result" in box:
         return box["result"]
-    inertia = np.empty((len(ks), len(seeds)))
-    seconds = np.empty_like(inertia)
-    total = len(ks) * len(seeds)
-    for i, k in enumerate(ks):
-        for j, seed in enumerate(seeds):
-            fit = fit_one(X, data_key, k, init, seed)
-            inertia[i, j], seconds[i, j] = fit.inertia, fit.seconds
-            _tick(progress, i * len(seeds) + j + 1, total, f"Fitting k = {k} (seed {seed})")
+    fits = _fit_runs(X, data_key, [(k, seed) for k in ks for seed in seeds], init, progress,
+                     text=lambda k, seed: f"Fitting k = {k} (seed {seed})")
+    inertia = np.array([f.inertia for f in fits]).reshape(len(ks), len(seeds))
+    seconds = np.array([f.seconds for f in fits]).reshape(len(ks), len(seeds))
     inertia.flags.writeable = seconds.flags.writeable = False  # shared between sessions
     box["result"] = ElbowSweep(ks, seeds, inertia, seconds)
     return box["result"]
@@ -289,42 +348,66 @@ def _defined(score, *args):
         return None
 
 
-@st.cache_data(max_entries=512, show_spinner=False)
-def run_scores(_X, data_key, k, init, seed, silhouette=True, others=True):
+def _scores(X, data_key, runs, init, silhouette, others, progress=None):
+    """Scores of every (k, seed) in ``runs`` (the runs of ``fit_one``), from the stores or computed.
+
+    The mean silhouettes of all new runs come from one shared pass over the distances of the
+    ``sweep_rows`` (``silhouette_means``); Calinski-Harabasz and Davies-Bouldin (all rows) one
+    run at a time. ``progress(fraction, text)`` after each step.
+    """
+    fits = _fit_runs(X, data_key, runs, init)
+    keys = [(data_key, f.k, init, f.seed) for f in fits]
+    rows = sweep_rows(len(X))
+    Xs = X if rows is None else X[rows]
+    sil_store, other_store = _store("silhouettes"), _store("others")
+    sil = [sil_store.get(key) if silhouette else None for key in keys]
+    other = [other_store.get(key) if others else None for key in keys]
+    new_sil = [i for i, v in enumerate(sil) if silhouette and v is None]
+    new_other = [i for i, v in enumerate(other) if others and v is None]
+    steps, done = len(new_other) + (1 if new_sil else 0), 0
+    labels = {}  # all-rows labels of the runs that need them (Calinski-Harabasz, Davies-Bouldin)
+    for i in new_other:
+        labels[i] = assign(X, fits[i].centers)[0]
+        several = len(np.unique(labels[i])) >= 2
+        other[i] = (_defined(calinski_harabasz_score, X, labels[i]) if several else None,
+                    _defined(davies_bouldin_score, X, labels[i]) if several else None)
+        other_store.put(keys[i], other[i])
+        done += 1
+        _tick(progress, done, steps, f"Scoring k = {fits[i].k}")
+    if new_sil:
+        def sample_labels(i):  # the silhouette needs the labels of its rows only
+            if i in labels:
+                return labels[i] if rows is None else labels[i][rows]
+            return assign(Xs, fits[i].centers)[0]
+
+        means = silhouette_means(Xs, [sample_labels(i) for i in new_sil])
+        for i, m in zip(new_sil, means):
+            sil[i] = (None if np.isnan(m) else float(m),)  # a tuple: a stored None means "undefined"
+            sil_store.put(keys[i], sil[i])
+        done += 1
+        _tick(progress, done, steps, "Mean silhouettes")
+    return [Scores(f.k, f.seed, sil[i][0] if silhouette else None,
+                   other[i][0] if others else None, other[i][1] if others else None, len(Xs))
+            for i, f in enumerate(fits)]
+
+
+def run_scores(X, data_key, k, init, seed, silhouette=True, others=True):
     """Mean silhouette (on ``sweep_rows``; skipped, None, unless ``silhouette``), Calinski-Harabasz
     and Davies-Bouldin (all rows; skipped unless ``others``) of the run
-    ``fit_one(_X, data_key, k, init, seed)``."""
-    fit = fit_one(_X, data_key, k, init, seed)
-    rows = sweep_rows(len(_X))
-    labels = assign(_X, fit.centers)[0] if others or rows is None else None
-    if rows is None:
-        Xs, ls = _X, labels
-    else:  # the silhouette needs the labels of its sample rows only
-        Xs = _X[rows]
-        ls = labels[rows] if labels is not None else assign(Xs, fit.centers)[0]
-    several = labels is not None and len(np.unique(labels)) >= 2
-    return Scores(
-        int(k), int(seed),
-        _defined(silhouette_score, Xs, ls) if silhouette and len(np.unique(ls)) >= 2 else None,
-        _defined(calinski_harabasz_score, _X, labels) if others and several else None,
-        _defined(davies_bouldin_score, _X, labels) if others and several else None,
-        len(Xs),
-    )
+    ``fit_one(X, data_key, k, init, seed)``."""
+    return _scores(X, data_key, [(k, seed)], init, silhouette, others)[0]
 
 
 def score_sweep(X, data_key, ks, init, seed_of_k, progress=None, silhouette=True, others=True):
-    """Scores for each k of ``ks``, for the run of seed ``seed_of_k(k)``; a list of Scores.
+    """Scores for each k of ``ks``, for the run of seed ``seed_of_k(k)``; a tuple of Scores.
     ``silhouette`` / ``others`` = False skip the silhouette / Calinski-Harabasz and Davies-Bouldin."""
     ks = tuple(ks)
     seeds = tuple(seed_of_k(k) for k in ks)
     box = _finished("scores", data_key, ks, init, seeds, bool(silhouette), bool(others))
     if "result" in box:
         return box["result"]
-    out = []
-    for i, k in enumerate(ks):
-        out.append(run_scores(X, data_key, k, init, seeds[i], silhouette, others))
-        _tick(progress, i + 1, len(ks), f"Scoring k = {k}")
-    box["result"] = tuple(out)
+    box["result"] = tuple(_scores(X, data_key, list(zip(ks, seeds)), init, bool(silhouette), bool(others),
+                                  progress))
     return box["result"]
 
 

@@ -281,3 +281,56 @@ def test_charts_are_built_once_per_distinct_input(sweep):
     assert ck.elbow_chart(KS, sweep.inertia, sweep.mean_seconds, 4) is one
     other = ck.elbow_chart(KS, sweep.inertia, sweep.mean_seconds, 3)
     assert other is not one and any((t.name or "") == "knee: k = 3" for t in other.data)
+
+
+def test_scores_of_a_sweep_share_one_silhouette_pass_and_are_kept_per_run(monkeypatch):
+    """All k of a score sweep get their mean silhouettes from one batched pass; a wider range
+    then scores only the new k, and a single run's scores come from the store."""
+    X, _ = make_blobs(350, centers=4, random_state=8)
+    key = "test:choosing_k_batched_scores"
+    calls = []
+    real = ck.silhouette_means
+    monkeypatch.setattr(ck, "silhouette_means", lambda Xs, labelings: calls.append(len(labelings))
+                        or real(Xs, labelings))
+    scores = ck.score_sweep(X, key, (1, 2, 3, 4, 5), INIT, lambda k: 0, others=False)
+    assert calls == [5]  # one pass for the five runs (k = 1 comes back undefined)
+    assert scores[0].silhouette is None
+    for s in scores[1:]:
+        labels = assign(X, ck.fit_one(X, key, s.k, INIT, 0).centers)[0]
+        assert s.silhouette == pytest.approx(sk_score(X, labels), abs=1e-12)
+    wider = ck.score_sweep(X, key, (1, 2, 3, 4, 5, 6), INIT, lambda k: 0, others=False)
+    assert calls == [5, 1] and wider[:5] == scores
+    assert ck.run_scores(X, key, 3, INIT, 0, others=False) == scores[2] and calls == [5, 1]
+
+
+def test_big_data_sweep_measures_all_rows_in_one_pass(monkeypatch):
+    X, _ = make_blobs(2_500, n_features=3, centers=3, random_state=9)
+    key = "test:choosing_k_big_one_pass"
+    monkeypatch.setattr(ck, "FIT_SAMPLE_ABOVE", 2_000)
+    monkeypatch.setattr(ck, "FIT_SAMPLE", 400)
+    calls = []
+    real = ck.nearest_sq_dist_sums
+    monkeypatch.setattr(ck, "nearest_sq_dist_sums", lambda X, groups: calls.append(len(groups))
+                        or real(X, groups))
+    ticks = []
+    sweep = ck.elbow_sweep(X, key, (1, 2, 3), INIT, (0, 1), progress=lambda f, t: ticks.append((f, t)))
+    assert calls == [6]  # every run's all-rows inertia in one pass over the rows
+    assert any("inertia of all 2,500 rows" in t for _, t in ticks) and ticks[-1][0] == 1.0
+    for i, k in enumerate((1, 2, 3)):
+        for j, seed in enumerate((0, 1)):
+            fit = ck.fit_one(X, key, k, INIT, seed)
+            assert fit.n_fitted == 400 and sweep.inertia[i, j] == fit.inertia
+            assert fit.inertia == pytest.approx(((X[:, None] - fit.centers[None]) ** 2).sum(-1).min(1).sum(),
+                                                rel=1e-12)
+    assert calls == [6]  # fit_one reads the store
+    with pytest.raises(ValueError):
+        fit.centers[0, 0] = 0.0  # shared between sessions: read-only
+
+
+def test_the_run_store_is_bounded_least_recently_used_first():
+    store = ck._Bounded(2)
+    store.put("a", 1)
+    store.put("b", 2)
+    assert store.get("a") == 1  # "a" is now the most recent
+    store.put("c", 3)
+    assert store.get("b") is None and store.get("a") == 1 and store.get("c") == 3 and len(store) == 2
