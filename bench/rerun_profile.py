@@ -98,7 +98,7 @@ def in_process(repeat):
         ("st.plotly_chart's to_dict + to_json, elbow figure", median_time(lambda: serialise(fig), repeat)),
         ("st.plotly_chart's to_dict + to_json, clustering figure", median_time(lambda: serialise(cfig), repeat)),
         ("protobuf of the elbow chart's ForwardMsg", median_time(proto, repeat)),
-        ("50 per-run cache lookups (st.cache_data, fit_one)",
+        ("50 per-run lookups (the shared run store, fit_one)",
          median_time(lambda: [ck.fit_one(ds.X, ds.key, k, "k-means++", s) for k in ks for s in seeds], repeat)),
         ("the finished sweep, one lookup (ck.elbow_sweep)",
          median_time(lambda: ck.elbow_sweep(ds.X, ds.key, ks, "k-means++", seeds), repeat)),
