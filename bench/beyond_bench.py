@@ -19,11 +19,15 @@ first visit within a session, caches cold, the JS bundle already loaded; the Sil
 goes first and pays for loading Streamlit's Plotly chunk, which every later page shares). ``--cpu`` instead runs each page's first visit in Streamlit's AppTest (in this process,
 after one warm-up page) and reports the CPU seconds of the run (process time, all
 threads): the server's own work, much less sensitive to other load on the machine than
-the wall-clock browser time.
+the wall-clock browser time. ``--floor`` times the same fresh-tab visit of a bare Streamlit page
+(bench/floor_app.py) without and with one 3-point st.plotly_chart: what any page costs before
+its own work (Streamlit's start, then Streamlit's Plotly chunk).
 """
 
 import argparse
+import os
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -31,9 +35,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.browser_bench import ARGS, CHROMIUM, start_server  # noqa: E402
+from bench.browser_bench import ARGS, CHROMIUM, free_port, start_server  # noqa: E402
 
-PAGES = (("soft_gaussian", 4), ("minibatch", 3), ("failures", 2))  # (url path, charts drawn)
+PAGES = (("soft_gaussian", 1), ("minibatch", 3), ("failures", 2))  # (url path, charts drawn)
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 BASELINE = ("silhouette", 3)  # an existing page, timed the same way: how loaded the machine is
 NAV_TITLES = {"soft_gaussian": "Soft and Gaussian", "minibatch": "Mini-batch", "failures": "When K-means fails",
@@ -49,6 +53,7 @@ def visit(browser, url, charts):
     page.goto(url)
     page.wait_for_function(
         f"""() => document.querySelector('{IDLE}') && !document.querySelector('[data-testid="stStatusWidget"]')
+                  && document.querySelector('[data-testid="stMain"] h1')
                   && document.querySelectorAll('.js-plotly-plot .main-svg').length >= {charts}""",
         timeout=120_000, polling=20)
     elapsed = time.perf_counter() - t
@@ -106,6 +111,36 @@ def nav_round(pw):
         log.close()
 
 
+def floor_rounds(pw, rounds):
+    """Fresh-tab visits of bench/floor_app.py: {"no chart": [s...], "one chart": [s...]}."""
+    import urllib.request
+
+    out = {}
+    browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    for label, chart in (("no chart", "0"), ("one chart", "1")):
+        port = free_port()
+        proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "bench" / "floor_app.py"),
+                                 "--server.headless", "true", "--server.port", str(port),
+                                 "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+                                cwd=ROOT, env=dict(os.environ, FLOOR_CHART=chart), stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+        try:
+            url = f"http://127.0.0.1:{port}"
+            for _ in range(200):
+                try:
+                    urllib.request.urlopen(url + "/_stcore/health", timeout=2)
+                    break
+                except OSError:
+                    time.sleep(0.3)
+            visit(browser, url, 0)  # the server's first run (imports), not charged
+            out[label] = [visit(browser, url, int(chart)) for _ in range(rounds)]
+        finally:
+            proc.terminate()
+            proc.wait(10)
+    browser.close()
+    return out
+
+
 def server_cpu():
     """CPU and wall seconds of each page's first (cold-cache) AppTest run, after a warm-up page."""
     from streamlit.testing.v1 import AppTest
@@ -131,7 +166,18 @@ def main(argv=None):
     parser.add_argument("--cpu", action="store_true", help="AppTest CPU time of each first run instead")
     parser.add_argument("--nav", action="store_true",
                         help="switch pages through the sidebar of one open tab instead of new tabs")
+    parser.add_argument("--floor", action="store_true",
+                        help="a bare Streamlit page in a fresh tab, without and with one small chart")
     args = parser.parse_args(argv)
+    if args.floor:
+        from playwright.sync_api import sync_playwright
+
+        with sync_playwright() as pw:
+            times = floor_rounds(pw, args.rounds)
+        print(f"\n| bare page, fresh tab | median of {args.rounds} (s) | range |\n|---|---|---|")
+        for label, v in times.items():
+            print(f"| {label} | {statistics.median(v):.2f} | {min(v):.2f}-{max(v):.2f} |")
+        return None
     if args.cpu:
         return server_cpu()
     if args.nav:

@@ -22,6 +22,7 @@ from .helpers import arr, charts, screen_text
 
 PAGE = "pages/soft_gaussian.py"
 open_page = partial(helpers.open_page, PAGE)
+GMM_TAB = {"sg_section": "Gaussian mixture"}  # the page's second (lazy) tab open
 
 
 def title(fig):
@@ -63,6 +64,12 @@ def test_default_page_matches_the_core():
     fig = chart(at, "Soft K-means, β = 10")
     assert len(fig["frames"]) == len(soft.history_)  # short run: one frame per half-step
     np.testing.assert_allclose(arr(fig["frames"][-1]["data"][1]["x"]), soft.cluster_centers_[:, 0])
+    assert len(charts(at)) == 1  # lazy tabs: the mixture is neither fitted nor sent until its tab opens
+    at.select_slider(key="soft_beta").set_value(float(BETA_GRID[0])).run()
+    at.session_state["sg_section"] = "Gaussian mixture"
+    at.run()
+    assert not at.exception
+    assert not [f for f in charts(at) if title(f).startswith("Soft K-means")]
     gm = GaussianMixture(4, covariance_type="full", random_state=0).fit(X)
     g = chart(at, "EM, 4 components, full covariance")
     np.testing.assert_allclose(arr(g["frames"][-1]["data"][-1]["x"]), gm.means_[:, 0], rtol=1e-9)
@@ -72,6 +79,9 @@ def test_default_page_matches_the_core():
     bic = [GaussianMixture(k, covariance_type="full", random_state=0).fit(X).bic(X) for k in range(1, 9)]
     np.testing.assert_allclose(arr(crit["data"][0]["y"]), bic, rtol=1e-9)
     assert not at.error
+    at.session_state["sg_section"] = "Soft K-means"
+    at.run()
+    assert chart(at, f"Soft K-means, β = {BETA_GRID[0]:.3g}")  # the closed tab kept its β
 
 
 @pytest.mark.parametrize("beta", [float(BETA_GRID[0]), float(BETA_GRID[-1])])
@@ -91,7 +101,7 @@ def test_beta_slider_ends(beta):
 
 @pytest.mark.parametrize("cov", ["full", "tied", "diag", "spherical"])
 def test_covariance_types(cov):
-    at = open_page()
+    at = open_page(**GMM_TAB)
     at.radio(key="gmm_covariance").set_value(cov).run()
     assert not at.exception
     X = generate("blobs", {}).X
@@ -103,7 +113,7 @@ def test_covariance_types(cov):
 
 @pytest.mark.parametrize("name", ["anisotropic", "varied"])
 def test_full_covariance_beats_kmeans_on_stretched_and_unequal_data(name):
-    at = open_page(dataset=name, k=3 if name == "varied" else 4)
+    at = open_page(dataset=name, k=3 if name == "varied" else 4, **GMM_TAB)
     ds = generate(name, {})
     k = len(set(ds.labels.tolist()))
     hard = KMeans(k, init=start_of(ds.X, k), n_init=1, tol=0.0).fit(ds.X)
@@ -117,7 +127,7 @@ def test_full_covariance_beats_kmeans_on_stretched_and_unequal_data(name):
 
 
 def test_no_labels_no_ari_and_k_too_large():
-    at = open_page(dataset="uniform")
+    at = open_page(dataset="uniform", **GMM_TAB)
     assert not [m for m in at.metric if "ARI" in m.label]
     at = open_page(**uploaded([[0.0, 0.0], [1.0, 1.0], [2.0, 0.5]]), k=4)
     assert "k = 4 is more than the 3 rows" in at.warning[0].value
@@ -130,7 +140,7 @@ def test_many_features_are_projected_and_user_text_is_escaped():
     state = uploaded(X)
     ds = state[UPLOAD_KEY]
     state[UPLOAD_KEY] = Dataset(ds.X, ("<b>x</b>", "b", "c", "d"), ds.name, None, ds.key, generated=False)
-    at = open_page(**state, k=3)
+    at = open_page(**state, k=3, **GMM_TAB)
     assert any("drawn on their first two principal components" in c.value for c in at.caption)
     assert "<b>x</b>" not in screen_text(at)
     g = chart(at, "EM, 3 components")
@@ -148,7 +158,7 @@ def test_one_feature_and_string_labels():
     rng = np.random.default_rng(0)
     X = np.concatenate([rng.normal(0, 0.3, 40), rng.normal(5, 0.3, 40)])[:, None]
     labels = np.array(["a"] * 40 + ["b"] * 40, dtype=object)
-    at = open_page(**uploaded(X, labels), k=2)
+    at = open_page(**uploaded(X, labels), k=2, **GMM_TAB)
     assert not at.exception
     g = chart(at, "EM, 2 components")
     y = np.concatenate([arr(t["y"]) for t in g["frames"][-1]["data"][1:3]])
