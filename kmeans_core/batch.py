@@ -72,7 +72,9 @@ def nearest_sq_dist_sums(X, center_groups):
     The expansion ||x||^2 - 2 x.c + ||c||^2 on rows and centres moved to the
     mean of all centres (no cancellation between huge, nearly equal terms); its
     error is a few ulp of ||x - o||^2 + ||c - o||^2 per row, far below the sum
-    for data of any offset. Groups of the same size are reduced together.
+    for data of any offset. -2 x.c + ||c||^2 of every centre comes from one
+    product of [x, 1] with [-2 c, ||c||^2] per block of rows; groups of the same
+    size are reduced together.
     """
     X = check_data(X)
     n, d = X.shape
@@ -86,8 +88,8 @@ def nearest_sq_dist_sums(X, center_groups):
         X, C = np.ldexp(X, exponent), np.ldexp(C, exponent)
     origin = C.mean(axis=0)
     C = C - origin
-    c_sq = np.einsum("ij,ij->i", C, C)
-    minus_2C = -2.0 * C
+    # [-2 c, ||c||^2] against [x, 1]: -2 x.c + ||c||^2 for every centre in one product.
+    C_aug = np.hstack([-2.0 * C, np.einsum("ij,ij->i", C, C)[:, None]])
     # Runs of consecutive groups with the same k: their (g * k, rows) distances reduce as one
     # (g, k, rows) array, one numpy call per run of groups instead of one per group.
     sizes = [len(c) for c in groups]
@@ -105,11 +107,12 @@ def nearest_sq_dist_sums(X, center_groups):
         """Totals over the blocks first, first + step, ... (one thread's share)."""
         totals = np.zeros(len(groups))
         out = np.empty((len(groups), min(block, n)))
+        x_aug = np.ones((min(block, n), d + 1))
         for r0 in range(first * block, n, step * block):
-            x = X[r0:r0 + block] - origin
-            b = len(x)
-            D = minus_2C @ x.T  # (centres, rows)
-            D += c_sq[:, None]
+            b = min(block, n - r0)
+            x = x_aug[:b, :d]
+            np.subtract(X[r0:r0 + b], origin, out=x)
+            D = C_aug @ x_aug[:b].T  # (centres, rows)
             mins = out[:, :b]
             for g0, g1, k in runs:
                 part = D[offsets[g0]:offsets[g1]]
