@@ -148,3 +148,32 @@ def test_tiny_upload_limits_k_to_the_rows():
     at.slider(key="elbow_range").set_value((15, 20)).run()
     assert not at.exception
     assert any("only 6 rows" in w.value for w in at.warning)
+
+
+def test_a_rerun_that_changed_nothing_computes_nothing(monkeypatch):
+    """Issue 11: no fit, no score, no figure is computed again on an unchanged rerun, and the
+    page is the same (the sweep, its scores and both figures come from the shared stores)."""
+    at = open_page(dataset="blobs", n=300, data_seed=41)
+    before = [json.dumps(c, sort_keys=True) for c in charts(at)]
+
+    def computed(*_a, **_k):
+        raise AssertionError("recomputed on an unchanged rerun")
+
+    for name in ("_fit", "silhouette_means", "nearest_sq_dist_sums", "elbow_figure", "clustering_figure",
+                 "assign"):
+        monkeypatch.setattr(ck, name, computed)
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert [json.dumps(c, sort_keys=True) for c in charts(at)] == before
+
+
+def test_cold_open_computes_each_score_pass_once(monkeypatch):
+    """The default view's silhouettes for every k come from one batched pass (not one per k)."""
+    calls = []
+    real = ck.silhouette_means
+    monkeypatch.setattr(ck, "silhouette_means", lambda X, labelings: calls.append(len(labelings))
+                        or real(X, labelings))
+    at = open_page(dataset="blobs", n=260, data_seed=42)
+    assert calls == [10]  # k = 1 .. 10, best seed of each
+    sil = arr(named(charts(at)[0], "Mean silhouette")[0]["y"])
+    assert np.isnan(sil[0]) and np.all(np.isfinite(sil[1:]))
