@@ -51,6 +51,7 @@ import time
 import urllib.parse
 import urllib.request
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -797,11 +798,21 @@ def reload_after_loss(base, old, stats, why):
         stats.reloads.append(info)
         return None
     q = dict(urllib.parse.parse_qsl(old.query_string))
-    restored = new.has("k (clusters)") and new.has("Seed")
+    def shown(label):  # what the browser draws: the value the server set, else the widget's default
+        if not new.has(label):
+            return None
+        proto = new.find(label)[1]
+        v = list(proto.value) if isinstance(proto.value, Iterable) else [proto.value]
+        d = list(proto.default) if isinstance(proto.default, Iterable) else [proto.default]
+        return v if (v and getattr(proto, "set_value", True)) else d
+
+    k_shown, seed_shown = shown("k (clusters)"), shown("Seed")
+    info["shown"] = {"k": k_shown, "seed": seed_shown, "link": old.query_string}
+    restored = k_shown is not None and seed_shown is not None
     if restored and "k" in q:
-        restored = list(new.find("k (clusters)")[1].value) == [float(q["k"])]
+        restored = k_shown == [float(q["k"])]
     if restored and "seed" in q:
-        restored = new.find("Seed")[1].value == float(q["seed"])
+        restored = seed_shown == [float(q["seed"])]
     info["restored"] = bool(restored)
     if stats.uploaded:
         info["asks_upload"] = any("upload" in t.lower() for t in res.texts()) and not new.has("Columns to cluster on")
@@ -936,6 +947,8 @@ def run_load(server, sessions, seconds, ramp=3.0, think=(0.2, 0.8), pause=(0.0, 
             "reloads": len(reloads),
             "reloads_working": sum(1 for r in reloads if r["ok"]),
             "reloads_view_restored": sum(1 for r in reloads if r.get("restored")),
+            "reloads_not_restored": [{k: r.get(k) for k in ("page", "uploaded", "shown")}
+                                     for r in reloads if r["ok"] and not r.get("restored")],
             "reloads_with_upload": sum(1 for r in reloads if r["uploaded"]),
             "reloads_asking_upload_again": sum(1 for r in reloads if r.get("asks_upload")),
             "reload_p50_s": percentile([r["seconds"] for r in reloads], 50),
