@@ -78,7 +78,11 @@ GENERATORS = {
         "A wide cluster next to tight ones loses its edge points to them: K-means puts boundaries halfway between centres, whatever the spread.",
         ("n", "data_seed"),
     ),
-    "uneven": Generator("Uneven sizes", None, ("n", "data_seed")),
+    "uneven": Generator(
+        "Uneven sizes",
+        "K-means prefers clusters of equal spread, so it splits the big wide cluster and merges the two small ones.",
+        ("n", "data_seed"),
+    ),
     "outliers": Generator(
         "Blobs with 5% outliers",
         "Squared distances let a few far points pull a centre away from its cluster, or claim a centre of their own.",
@@ -151,10 +155,12 @@ def generate(name, params):
     elif name == "varied":
         maker, kw = "make_blobs", dict(n_samples=n, centers=3, cluster_std=[1.0, 2.5, 0.5], random_state=seed)
     elif name == "uneven":
-        sizes = [int(n * 0.7), int(n * 0.2)]
+        # one big wide cluster (80%) beside two small tight ones: K-means, which prefers clusters
+        # of equal spread, splits the big one and merges the small ones
+        sizes = [int(n * 0.8), int(n * 0.1)]
         sizes.append(n - sum(sizes))
-        maker, kw = "make_blobs", dict(n_samples=sizes, centers=[[-4, -2], [3, 3], [4, -4]],
-                                       cluster_std=[1.2, 0.8, 0.6], random_state=seed)
+        maker, kw = "make_blobs", dict(n_samples=sizes, centers=[[0, 0], [4.2, 0], [0, 5]],
+                                       cluster_std=[1.5, 0.4, 0.4], random_state=seed)
     elif name == "outliers":  # three tight blobs and a far, loose fourth group: 5% of the points
         n_out = max(1, round(0.05 * n))
         sizes = [(n - n_out) // 3, (n - n_out) // 3]

@@ -39,8 +39,7 @@ def test_every_case_scores_kmeans_and_its_fix(name):
     drawn = np.concatenate([arr(t["x"]) for t in right["data"]])
     assert sorted(drawn.tolist()) == sorted(ds.X[:, 0].tolist())
     assert cases.CASES[name].why in screen_text(at)
-    if name != "uneven":  # on the default draw the fix does better (uneven: both find the clusters)
-        assert out.fix_ari > out.kmeans_ari + 0.05
+    assert out.fix_ari > out.kmeans_ari + 0.05  # on the default draw the fix does better
 
 
 def test_points_slider_and_spectral_sample_note():
@@ -95,3 +94,13 @@ def test_anisotropic_fix_beats_kmeans_across_data_and_fit_seeds(centers):
             out = cases.outcome("anisotropic", ds.X, ds.labels, seed)
             assert out.fix_ari >= 0.95, (data_seed, seed, out.fix_ari)
             assert out.fix_ari - out.kmeans_ari >= 0.25, (data_seed, seed, out.kmeans_ari, out.fix_ari)
+
+
+@pytest.mark.parametrize("n", [200, 500, 1000, 2000])
+def test_uneven_sizes_fail_for_kmeans_and_the_mixture_fixes_them(n):
+    """Every draw, not just the default: K-means splits the big wide cluster, the mixture does not."""
+    for data_seed in range(5):
+        ds = generate("uneven", {"n": n, "data_seed": data_seed})
+        out = cases.outcome("uneven", ds.X, ds.labels, 0)
+        assert out.kmeans_ari < 0.6, (n, data_seed, out.kmeans_ari)
+        assert out.fix_ari > 0.8 and out.fix_ari > out.kmeans_ari + 0.3, (n, data_seed, out.fix_ari)
