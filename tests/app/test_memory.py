@@ -9,9 +9,11 @@ websocket session, disconnected) is in bench/load_test.py --memory.
 
 import ast
 import gc
+import threading
 import weakref
 from pathlib import Path
 
+import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from kmeans_app import state
@@ -117,11 +119,22 @@ def test_long_session_then_close():
         assert runs == RERUNS
         peak = rss_mib()
         del at
+        # A closed session's last script threads may still be unwinding on a loaded machine; what
+        # they hold is released when they end, so wait for them (not a leak) before counting.
+        for t in threading.enumerate():
+            if t.name == "ScriptRunner.scriptThread":
+                t.join(timeout=60)
+        gc.collect()
+        in_caches = sum(r() is not None for r in built)  # kept by the shared caches (bounded: see above)
+        after = rss_mib()
+        st.cache_data.clear()
+        st.cache_resource.clear()
         gc.collect()
         alive = sum(r() is not None for r in built)
-        after = rss_mib()
     print(f"RSS: warmed {base:.0f} MiB, after {RERUNS} runs/{UPLOADS} uploads {peak:.0f} MiB, "
-          f"closed {after:.0f} MiB; uploaded Datasets still alive: {alive}/{UPLOADS}")
-    # The bounded build cache (kmeans_app/sidebar.py) may keep a few; the closed session keeps none.
-    assert alive <= 8, f"{alive} of {UPLOADS} uploaded Datasets outlive the closed session"
+          f"closed {after:.0f} MiB; uploaded Datasets still alive: {in_caches}/{UPLOADS} in the shared caches, "
+          f"{alive} once they are cleared")
+    # Only the shared caches, each bounded (test_every_cache_has_max_entries), may keep an upload; the
+    # closed session itself keeps none.
+    assert alive == 0, f"{alive} of {UPLOADS} uploaded Datasets outlive the closed session and its caches"
     assert after - base <= RSS_BOUND_MIB, f"RSS grew by {after - base:.0f} MiB (bound {RSS_BOUND_MIB})"
