@@ -30,7 +30,14 @@ import numpy as np
 
 from ._threads import one_blas_thread
 from ._validation import check_data, scale_exponent
-from .silhouette import _N_THREADS, _TILE_ROWS, _silhouette_from_sums, _tau, check_cluster_labels
+from .silhouette import (
+    _N_THREADS,
+    _TILE_ROWS,
+    _exact_close_pairs,
+    _silhouette_from_sums,
+    _tau,
+    check_cluster_labels,
+)
 
 __all__ = ["nearest_sq_dist_sums", "silhouette_means"]
 
@@ -202,13 +209,7 @@ def silhouette_means(X, labelings):
             np.matmul(-2.0 * U, V[a:b].T, out=d2)
             d2 += u_norms[:, None]
             d2 += v_norms[a:b]
-            rows_in_doubt = np.flatnonzero(d2.min(axis=1) < tau * (u_norms + v_norms[a:b].max()))
-            if len(rows_in_doubt):
-                scale = u_norms[rows_in_doubt, None] + v_norms[a:b]
-                r, j = np.nonzero(d2[rows_in_doubt] < tau * scale)
-                r = rows_in_doubt[r]
-                diff = Xs[start + r] - Xs[a + j]
-                d2[r, j] = np.einsum("ij,ij->i", diff, diff)
+            _exact_close_pairs(d2, u_norms, v_norms[a:b], v_norms[a:b].max(), Xs, start, a, tau)
         np.sqrt(tile, out=tile)
         np.matmul(tile, Z, out=sums[start:stop])
 

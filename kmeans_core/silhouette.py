@@ -66,6 +66,21 @@ _UNIT_ROUNDOFF = np.finfo(np.float64).eps / 2
 _METRICS = ("euclidean", "precomputed")
 
 
+def _exact_close_pairs(d2, u_norms, v_norms, v_max, Xs, start, a, tau):
+    """Recompute, from direct differences, the entries of the expanded tile ``d2`` (rows
+    ``start...`` against columns ``a...`` of Xs) whose pairs are too close for the expansion.
+
+    A pair is trusted when D² >= tau * (|u|² + |v|²); a row's smallest entry screens the row first.
+    """
+    rows_in_doubt = np.flatnonzero(d2.min(axis=1) < tau * (u_norms + v_max))
+    if len(rows_in_doubt):
+        scale = u_norms[rows_in_doubt, None] + v_norms
+        r, j = np.nonzero(d2[rows_in_doubt] < tau * scale)
+        r = rows_in_doubt[r]
+        diff = Xs[start + r] - Xs[a + j]
+        d2[r, j] = np.einsum("ij,ij->i", diff, diff)
+
+
 def _tau(d):
     """Threshold on D^2 / (||u||^2 + ||v||^2) below which the expansion is not trusted."""
     return (d + 2) * _UNIT_ROUNDOFF / _MAX_REL_ERROR
@@ -307,13 +322,7 @@ def _cluster_distance_sums(X, codes, k):
                 # Pairs much closer than their distance from m_c (near-duplicates, a point
                 # and itself): the expansion cancels there, so take direct differences.
                 # A row's smallest entry tells cheaply whether the row can hold such a pair.
-                rows_in_doubt = np.flatnonzero(d2.min(axis=1) < tau * (u_norms + v_max))
-                if len(rows_in_doubt):
-                    scale = u_norms[rows_in_doubt, None] + v_norms[a:b]
-                    r, j = np.nonzero(d2[rows_in_doubt] < tau * scale)
-                    r = rows_in_doubt[r]
-                    diff = Xs[start + r] - Xs[a + j]
-                    d2[r, j] = np.einsum("ij,ij->i", diff, diff)
+                _exact_close_pairs(d2, u_norms, v_norms[a:b], v_max, Xs, start, a, tau)
                 np.sqrt(d2, out=d2)
                 sums[start:stop, c] += d2.sum(axis=1)
 
