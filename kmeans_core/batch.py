@@ -35,6 +35,7 @@ from .silhouette import (
     _TILE_ROWS,
     _exact_close_pairs,
     _silhouette_from_sums,
+    _sorted_and_centred,
     _tau,
     check_cluster_labels,
 )
@@ -182,13 +183,7 @@ def silhouette_means(X, labelings):
     # Sort and centre by the finest labelling: each of its clusters is a contiguous run of
     # columns centred on its own mean, which keeps the expansion accurate (see silhouette.py).
     _, fine, fine_counts = max(checked, key=lambda t: len(t[2]))
-    order = np.argsort(fine, kind="stable")
-    Xs = X[order]
-    ends = np.cumsum(fine_counts)
-    begins = ends - fine_counts
-    means = np.stack([Xs[a:b].mean(axis=0) for a, b in zip(begins, ends)])
-    V = Xs - np.repeat(means, fine_counts, axis=0)
-    v_norms = np.einsum("ij,ij->i", V, V)
+    order, Xs, begins, ends, means, V, v_norms = _sorted_and_centred(X, fine, fine_counts)
     tau = _tau(d)
     # The stacked one-hot matrix of every defined labelling, rows in sorted order.
     widths = [len(counts) for _, _, counts in checked]

@@ -288,20 +288,24 @@ def _silhouette_from_sums(sums, codes, counts):
     return np.nan_to_num(s, nan=0.0, posinf=0.0, neginf=0.0)
 
 
+def _sorted_and_centred(X, codes, counts):
+    """X sorted by cluster code (each cluster a contiguous run), each point centred on its own
+    cluster's mean: (order, sorted X, run begins, run ends, means, centred points, their squared norms)."""
+    order = np.argsort(codes, kind="stable")
+    Xs = X[order]
+    ends = np.cumsum(counts)
+    begins = ends - counts
+    means = np.stack([Xs[a:b].mean(axis=0) for a, b in zip(begins, ends)])
+    V = Xs - np.repeat(means, counts, axis=0)
+    return order, Xs, begins, ends, means, V, np.einsum("ij,ij->i", V, V)
+
+
 def _cluster_distance_sums(X, codes, k):
     """S[i, c] = sum of ||x_i - x_j|| over j in cluster c, one small tile at a time."""
     n, d = X.shape
     # Sort the points by cluster so that each cluster is a contiguous run of
     # columns: a tile inside one cluster then needs only a row sum, no one-hot.
-    order = np.argsort(codes, kind="stable")
-    Xs = X[order]
-    counts = np.bincount(codes, minlength=k)
-    ends = np.cumsum(counts)
-    begins = ends - counts
-    means = np.stack([Xs[a:b].mean(axis=0) for a, b in zip(begins, ends)])
-    # Every column point centred on its own cluster's mean, and its squared norm.
-    V = Xs - np.repeat(means, counts, axis=0)
-    v_norms = np.einsum("ij,ij->i", V, V)
+    order, Xs, begins, ends, means, V, v_norms = _sorted_and_centred(X, codes, np.bincount(codes, minlength=k))
     tau = _tau(d)
     cols = max(256, _TILE_ELEMENTS // (_TILE_ROWS * d))
     col_chunks = [[(a, min(a + cols, b), v_norms[a : a + cols].max()) for a in range(a0, b, cols)]
